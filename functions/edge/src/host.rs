@@ -1,0 +1,144 @@
+//! Host header validation: an RFC 3986 reg-name or IP literal, with an optional port.
+//!
+//! Stricter than the RFC on purpose: the value ends up in `Forwarded`/`X-Forwarded-Host`
+//! that apps use to build absolute URLs (Keycloak's issuer and redirect URIs), so anything
+//! that could smuggle a second value or a URL part (comma, space, `@`, quotes, backslash,
+//! CR/LF, `/`, `?`, `#`) is refused.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Longest host name accepted (DNS: 253 characters in text form).
+pub const MAX_HOST_LEN: usize = 253;
+
+/// A validated host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The name, lowercased; IPv6 literals keep their brackets (`[2001:db8::1]`).
+    pub name: String,
+    pub port: Option<u16>,
+}
+
+impl Host {
+    /// `name` or `name:port` as it appears in a Host header.
+    pub fn to_header_value(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Why a host was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error("host is empty")]
+    Empty,
+    #[error("host is longer than {MAX_HOST_LEN} characters")]
+    TooLong,
+    #[error("host contains a forbidden character {0:?}")]
+    ForbiddenChar(char),
+    #[error("host has an invalid port")]
+    BadPort,
+    #[error("host is not a valid name or IP literal")]
+    Invalid,
+}
+
+/// Parses and validates a Host header value.
+pub fn parse_host(value: &str) -> Result<Host, HostError> {
+    if value.is_empty() {
+        return Err(HostError::Empty);
+    }
+    if value.len() > MAX_HOST_LEN + 6 {
+        return Err(HostError::TooLong);
+    }
+    if let Some(bad) = value.chars().find(|c| {
+        matches!(c, '\r' | '\n' | '\0' | ',' | ' ' | '\t' | '@' | '"' | '\'' | '\\' | '/' | '?' | '#' | ';' | '=')
+            || c.is_control()
+            || !c.is_ascii()
+    }) {
+        return Err(HostError::ForbiddenChar(bad));
+    }
+    let (name, port) = split_port(value)?;
+    if name.is_empty() {
+        return Err(HostError::Empty);
+    }
+    if name.len() > MAX_HOST_LEN {
+        return Err(HostError::TooLong);
+    }
+    if let Some(inner) = name.strip_prefix('[') {
+        let inner = inner.strip_suffix(']').ok_or(HostError::Invalid)?;
+        inner.parse::<Ipv6Addr>().map_err(|_| HostError::Invalid)?;
+    } else if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        name.parse::<Ipv4Addr>().map_err(|_| HostError::Invalid)?;
+    } else if !is_reg_name(name) {
+        return Err(HostError::Invalid);
+    }
+    Ok(Host { name: name.to_ascii_lowercase(), port })
+}
+
+fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
+    let colon = if value.starts_with('[') {
+        value.find(']').and_then(|end| {
+            let rest = &value[end + 1..];
+            if rest.is_empty() { None } else { Some(end + 1) }
+        })
+    } else {
+        value.rfind(':')
+    };
+    match colon {
+        None => Ok((value, None)),
+        Some(index) => {
+            let (name, port) = value.split_at(index);
+            let digits = port.strip_prefix(':').ok_or(HostError::Invalid)?;
+            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(HostError::BadPort);
+            }
+            match digits.parse::<u16>() {
+                Ok(0) | Err(_) => Err(HostError::BadPort),
+                Ok(port) => Ok((name, Some(port))),
+            }
+        }
+    }
+}
+
+/// DNS-style labels: letters, digits, `-`, `_`; no empty label except a trailing dot;
+/// labels at most 63 characters.
+fn is_reg_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_names_ips_and_ports() {
+        assert_eq!(parse_host("App.Example.COM").unwrap().name, "app.example.com");
+        assert_eq!(parse_host("example.com:8443").unwrap().port, Some(8443));
+        assert_eq!(parse_host("192.0.2.1").unwrap().port, None);
+        let v6 = parse_host("[2001:db8::1]:443").unwrap();
+        assert_eq!((v6.name.as_str(), v6.port), ("[2001:db8::1]", Some(443)));
+        assert_eq!(parse_host("[::1]").unwrap().name, "[::1]");
+        assert_eq!(parse_host("localhost").unwrap().to_header_value(), "localhost");
+    }
+
+    #[test]
+    fn rejects_smuggling_and_garbage() {
+        for bad in [
+            "", "a.com,b.com", "a.com b", "user@a.com", "a.com\r\nx: y", "\"a.com\"", "a\\b",
+            "a.com:", "a.com:0", "a.com:70000", "a.com:80:80", "[::1", "[zz::1]", "999.1.1.1",
+            "-a.com", "a..com", "a.com/x", "ex\u{e4}mple.com",
+        ] {
+            assert!(parse_host(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert_eq!(parse_host(&"a".repeat(254)), Err(HostError::TooLong));
+    }
+}

@@ -1,0 +1,253 @@
+//! CloudFront calls: read a config with its ETag, apply a plan with If-Match (re-reading and
+//! re-planning on PreconditionFailed), create and find distributions, wait for deployment.
+use std::time::Duration;
+
+use aws_sdk_cloudfront::Client;
+use aws_sdk_cloudfront::client::Waiters;
+use aws_sdk_cloudfront::error::DisplayErrorContext;
+use aws_sdk_cloudfront::types::DistributionConfig;
+use miette::{IntoDiagnostic, miette};
+use serde::Serialize;
+
+use crate::plan::PlanError;
+use crate::plan::associations::{Plan, render_diff};
+
+/// How many read-plan-write rounds `apply_plan` makes before giving up on PreconditionFailed.
+pub const MAX_UPDATE_ATTEMPTS: u32 = 5;
+
+/// A distribution config and the ETag it was read with (the If-Match of the next update).
+#[derive(Debug, Clone)]
+pub struct VersionedConfig {
+    pub config: DistributionConfig,
+    pub etag: String,
+}
+
+/// A distribution as the list call shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DistributionInfo {
+    pub id: String,
+    pub domain_name: String,
+    pub comment: String,
+    pub status: String,
+    /// Lambda@Edge ARNs on any of its behaviors (as the list call reports them).
+    #[serde(skip)]
+    pub function_arns: Vec<String>,
+}
+
+/// The result of applying a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum ApplyOutcome {
+    /// Nothing to change: no write call was made.
+    Unchanged { reason: String },
+    /// `--dry-run`: the diff of what would be written; no write call was made.
+    DryRun { summary: String, diff: String },
+    /// UpdateDistribution succeeded.
+    Updated {
+        summary: String,
+        etag: String,
+        attempts: u32,
+    },
+}
+
+/// Reads a distribution's config and ETag (GetDistributionConfig).
+pub async fn get_config(client: &Client, id: &str) -> miette::Result<VersionedConfig> {
+    let out = client
+        .get_distribution_config()
+        .id(id)
+        .send()
+        .await
+        .map_err(|err| {
+            let hint = if err
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_distribution())
+            {
+                "check the id with `aws cloudfront list-distributions` (ids look like E2ABC123XYZ)"
+            } else {
+                "check your credentials (AWS_PROFILE) and --endpoint-url"
+            };
+            miette!(
+                help = hint,
+                "could not read distribution {id}: {}",
+                DisplayErrorContext(&err)
+            )
+        })?;
+    let config = out
+        .distribution_config
+        .ok_or_else(|| miette!("GetDistributionConfig for {id} returned no config"))?;
+    let etag = out
+        .e_tag
+        .ok_or_else(|| miette!("GetDistributionConfig for {id} returned no ETag"))?;
+    Ok(VersionedConfig { config, etag })
+}
+
+/// Read config + ETag, plan, and write with If-Match; on PreconditionFailed (someone changed
+/// the distribution in between) re-read and re-plan, up to [`MAX_UPDATE_ATTEMPTS`] rounds.
+/// ["UpdateDistribution", CloudFront API Reference: IfMatch, PreconditionFailed (412)]
+pub async fn apply_plan<F>(
+    client: &Client,
+    id: &str,
+    dry_run: bool,
+    plan_fn: F,
+) -> miette::Result<ApplyOutcome>
+where
+    F: Fn(&DistributionConfig) -> Result<Plan, PlanError>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let current = get_config(client, id).await?;
+        let (config, summary) = match plan_fn(&current.config).into_diagnostic()? {
+            Plan::Unchanged { reason } => return Ok(ApplyOutcome::Unchanged { reason }),
+            Plan::Change { config, summary } => (config, summary),
+        };
+        if dry_run {
+            return Ok(ApplyOutcome::DryRun {
+                diff: render_diff(&current.config, &config),
+                summary,
+            });
+        }
+        tracing::debug!(distribution = id, attempt, "UpdateDistribution with If-Match");
+        let result = client
+            .update_distribution()
+            .id(id)
+            .if_match(&current.etag)
+            .distribution_config(*config)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                return Ok(ApplyOutcome::Updated {
+                    summary,
+                    etag: out.e_tag.unwrap_or_default(),
+                    attempts: attempt,
+                });
+            }
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_precondition_failed())
+                    && attempt < MAX_UPDATE_ATTEMPTS =>
+            {
+                tracing::info!(
+                    distribution = id,
+                    attempt,
+                    "distribution changed since it was read (PreconditionFailed); re-reading"
+                );
+                continue;
+            }
+            Err(err) => {
+                let help = if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_precondition_failed())
+                {
+                    "the distribution keeps changing under us: wait for the other change to finish and retry"
+                } else {
+                    "nothing was changed; fix the cause above and run the command again"
+                };
+                return Err(miette!(
+                    help = help,
+                    "UpdateDistribution {id} failed: {}",
+                    DisplayErrorContext(&err)
+                ));
+            }
+        }
+    }
+}
+
+/// Every distribution of the account (ListDistributions, all pages).
+pub async fn list_distributions(client: &Client) -> miette::Result<Vec<DistributionInfo>> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_distributions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| miette!("ListDistributions failed: {}", DisplayErrorContext(&err)))?;
+        let Some(list) = page.distribution_list else {
+            break;
+        };
+        for item in list.items.unwrap_or_default() {
+            let mut function_arns = Vec::new();
+            let lists = item
+                .default_cache_behavior
+                .iter()
+                .filter_map(|b| b.lambda_function_associations.as_ref())
+                .chain(
+                    item.cache_behaviors
+                        .iter()
+                        .flat_map(|c| c.items())
+                        .filter_map(|b| b.lambda_function_associations.as_ref()),
+                );
+            for assocs in lists {
+                function_arns.extend(assocs.items().iter().map(|a| a.lambda_function_arn.clone()));
+            }
+            out.push(DistributionInfo {
+                id: item.id,
+                domain_name: item.domain_name,
+                comment: item.comment,
+                status: item.status,
+                function_arns,
+            });
+        }
+        match (list.is_truncated, list.next_marker) {
+            (true, Some(next)) if !next.is_empty() => marker = Some(next),
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Creates a distribution and returns its id and domain name.
+pub async fn create_distribution(
+    client: &Client,
+    config: DistributionConfig,
+) -> miette::Result<DistributionInfo> {
+    let comment = config.comment.clone();
+    let out = client
+        .create_distribution()
+        .distribution_config(config)
+        .send()
+        .await
+        .map_err(|err| {
+            miette!(
+                help = "nothing was created; fix the cause above and run the command again (it is idempotent)",
+                "CreateDistribution failed: {}",
+                DisplayErrorContext(&err)
+            )
+        })?;
+    let dist = out
+        .distribution
+        .ok_or_else(|| miette!("CreateDistribution returned no distribution"))?;
+    Ok(DistributionInfo {
+        id: dist.id,
+        domain_name: dist.domain_name,
+        comment,
+        status: dist.status,
+        function_arns: Vec::new(),
+    })
+}
+
+/// Waits with the SDK's DistributionDeployed waiter (no fixed sleeps).
+pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> miette::Result<()> {
+    client
+        .wait_until_distribution_deployed()
+        .id(id)
+        .wait(timeout)
+        .await
+        .map_err(|err| {
+            miette!(
+                help = "CloudFront deployments usually take a few minutes; run `edgekit wait` again to keep waiting",
+                "distribution {id} is not deployed yet: {}",
+                DisplayErrorContext(&err)
+            )
+        })?;
+    Ok(())
+}
+
+/// A CloudFront client for the CLI's global options (CloudFront's API lives in us-east-1).
+pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
+    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
+}

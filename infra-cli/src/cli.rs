@@ -1,0 +1,118 @@
+//! The command-line model (clap derive) and dispatch to the commands.
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+use crate::output::OutputFormat;
+
+/// edgekit: run an app and its Keycloak behind CloudFront and an ALB without losing HTTPS.
+#[derive(Debug, Parser)]
+#[command(name = "edgekit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// AWS region for regional calls (edge functions always go to us-east-1).
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// AWS named profile.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (moto, LocalStack, ...).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Result format on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// More logging on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an edge function on an event file and print what it returns to CloudFront.
+    Invoke(commands::invoke::InvokeArgs),
+    /// Build an edge function as WebAssembly inside a Node.js Lambda@Edge zip.
+    Package(commands::package::PackageArgs),
+    /// Package and publish an edge function to us-east-1 as a numbered version.
+    Publish(commands::publish::PublishArgs),
+    /// Create the registry and Keycloak distributions for a deployment mode.
+    #[command(subcommand)]
+    Distribution(commands::distribution::DistributionCommand),
+    /// Attach a published edge function to a distribution (changes nothing else).
+    Attach(commands::attach::AttachArgs),
+    /// Detach an edge function from a distribution (changes nothing else).
+    Detach(commands::attach::DetachArgs),
+    /// Wait until a distribution is deployed.
+    Wait(commands::wait::WaitArgs),
+    /// Detach a function everywhere, then delete it.
+    Destroy(commands::destroy::DestroyArgs),
+    /// Print the least-privilege IAM policy the CLI needs.
+    IamPolicy(commands::iam_policy::IamPolicyArgs),
+    /// Probe targets and tell where a 502 came from; install the schedule and alarms.
+    #[command(subcommand)]
+    Canary(commands::canary::CanaryCommand),
+    /// Run a local CloudFront + ALB emulator in front of an origin (built-in echo by default).
+    Dev(commands::dev::DevArgs),
+}
+
+/// Parses the command line, runs the command, and turns errors into a report on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
+    let global = cli.global;
+    match cli.command {
+        Command::Invoke(args) => commands::invoke::run(args, &global),
+        Command::Package(args) => commands::package::run(args, &global),
+        Command::Publish(args) => commands::publish::run(args, &global).await,
+        Command::Distribution(cmd) => commands::distribution::run(cmd, &global).await,
+        Command::Attach(args) => commands::attach::run_attach(args, &global).await,
+        Command::Detach(args) => commands::attach::run_detach(args, &global).await,
+        Command::Wait(args) => commands::wait::run(args, &global).await,
+        Command::Destroy(args) => commands::destroy::run(args, &global).await,
+        Command::IamPolicy(args) => commands::iam_policy::run(args, &global),
+        Command::Canary(cmd) => commands::canary::run(cmd, &global).await,
+        Command::Dev(args) => commands::dev::run(args, &global).await,
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,edgekit=info",
+        1 => "info,edgekit=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EDGEKIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,128 @@
+//! `edgekit attach` / `edgekit detach`: change one function association, keep everything else.
+//!
+//! Read config + ETag, plan (pure, [`crate::plan::associations`]), write with If-Match,
+//! re-plan on PreconditionFailed. Nothing to do means no write call at all.
+use std::process::ExitCode;
+
+use clap::Args;
+use miette::IntoDiagnostic;
+use serde::Serialize;
+
+use crate::aws::cloudfront::{self, ApplyOutcome};
+use crate::cli::GlobalArgs;
+use crate::output::{OutputFormat, print_result};
+use crate::plan::arn::FunctionVersionArn;
+use crate::plan::associations::{
+    AttachRequest, BehaviorTarget, DetachRequest, EdgeEventType, FunctionSelector, plan_attach,
+    plan_detach,
+};
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Distribution id (e.g. E2ABC123XYZ).
+    #[arg(long)]
+    pub distribution: String,
+    /// Numbered version ARN in us-east-1 (what `edgekit publish` prints).
+    #[arg(long)]
+    pub function_arn: String,
+    /// The CloudFront event to run on.
+    #[arg(long, value_enum, default_value_t = EdgeEventType::OriginRequest)]
+    pub event_type: EdgeEventType,
+    /// Cache behavior path pattern (default: the default cache behavior).
+    #[arg(long)]
+    pub path_pattern: Option<String>,
+    /// Expose the request body to the function (request events only).
+    #[arg(long)]
+    pub include_body: bool,
+    /// Replace another function already on this event type.
+    #[arg(long)]
+    pub replace: bool,
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DetachArgs {
+    /// Distribution id (e.g. E2ABC123XYZ).
+    #[arg(long)]
+    pub distribution: String,
+    /// A version ARN (that version only), or a function name / unqualified ARN (every version).
+    #[arg(long)]
+    pub function_arn: String,
+    /// Only this event type (default: any).
+    #[arg(long, value_enum)]
+    pub event_type: Option<EdgeEventType>,
+    /// Cache behavior path pattern (default: the default cache behavior).
+    #[arg(long, conflicts_with = "all_behaviors")]
+    pub path_pattern: Option<String>,
+    /// Detach from every cache behavior.
+    #[arg(long)]
+    pub all_behaviors: bool,
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct AttachReport<'a> {
+    distribution: &'a str,
+    #[serde(flatten)]
+    outcome: &'a ApplyOutcome,
+}
+
+fn print_outcome(format: OutputFormat, distribution: &str, outcome: &ApplyOutcome) {
+    let report = AttachReport {
+        distribution,
+        outcome,
+    };
+    print_result(format, &report, |r| match r.outcome {
+        ApplyOutcome::Unchanged { reason } => format!("unchanged: {reason} (nothing written)"),
+        ApplyOutcome::DryRun { summary, diff } => {
+            format!("dry run, nothing written: would {summary}\n{diff}")
+        }
+        ApplyOutcome::Updated {
+            summary, attempts, ..
+        } => format!(
+            "{summary} on {} (UpdateDistribution attempt {attempts}); run `edgekit wait --distribution {}` to wait for the deployment",
+            r.distribution, r.distribution
+        ),
+    });
+}
+
+pub async fn run_attach(args: AttachArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
+    let function = FunctionVersionArn::parse(&args.function_arn).into_diagnostic()?;
+    let request = AttachRequest {
+        function,
+        event_type: args.event_type,
+        include_body: args.include_body,
+        target: BehaviorTarget::from(args.path_pattern),
+        replace: args.replace,
+    };
+    let client = cloudfront::client(global).await;
+    let outcome = cloudfront::apply_plan(&client, &args.distribution, args.dry_run, |config| {
+        plan_attach(config, &request)
+    })
+    .await?;
+    print_outcome(global.output, &args.distribution, &outcome);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run_detach(args: DetachArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
+    let request = DetachRequest {
+        function: FunctionSelector::parse(&args.function_arn),
+        event_type: args.event_type,
+        target: if args.all_behaviors {
+            BehaviorTarget::All
+        } else {
+            BehaviorTarget::from(args.path_pattern)
+        },
+    };
+    let client = cloudfront::client(global).await;
+    let outcome = cloudfront::apply_plan(&client, &args.distribution, args.dry_run, |config| {
+        plan_detach(config, &request)
+    })
+    .await?;
+    print_outcome(global.output, &args.distribution, &outcome);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,17 @@
+//! One module per CLI command: its clap arguments and its `run` function.
+
+pub mod attach;
+pub mod canary;
+pub mod destroy;
+pub mod dev;
+pub mod distribution;
+pub mod iam_policy;
+pub mod invoke;
+pub mod package;
+pub mod publish;
+pub mod wait;
+
+/// Error for a command that is declared but not built yet.
+pub(crate) fn not_built(command: &str) -> miette::Report {
+    miette::miette!("`edgekit {command}` is not available in this build yet")
+}

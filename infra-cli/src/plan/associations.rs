@@ -1,0 +1,600 @@
+//! Lambda@Edge associations on a distribution config: the attach/detach plan and its diff.
+//!
+//! The plan changes only the `LambdaFunctionAssociations` of one cache behavior (or, for
+//! `destroy`, of every behavior) and keeps every other field of the config as it was read, so
+//! that the UpdateDistribution call that follows, which replaces the whole config, loses
+//! nothing. ["UpdateDistribution", CloudFront API Reference: "you must provide the entire
+//! distribution configuration ... if you omit an optional field, CloudFront deletes it"]
+use std::fmt;
+
+use aws_sdk_cloudfront::types::{
+    DistributionConfig, EventType, LambdaFunctionAssociation, LambdaFunctionAssociations,
+};
+use clap::ValueEnum;
+use serde::Serialize;
+
+use super::PlanError;
+use super::arn::{FunctionVersionArn, is_version_of};
+
+/// The four CloudFront events a Lambda@Edge function can run on.
+/// ["LambdaFunctionAssociation", CloudFront API Reference: EventType]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeEventType {
+    ViewerRequest,
+    OriginRequest,
+    OriginResponse,
+    ViewerResponse,
+}
+
+impl EdgeEventType {
+    pub fn to_sdk(self) -> EventType {
+        match self {
+            Self::ViewerRequest => EventType::ViewerRequest,
+            Self::OriginRequest => EventType::OriginRequest,
+            Self::OriginResponse => EventType::OriginResponse,
+            Self::ViewerResponse => EventType::ViewerResponse,
+        }
+    }
+
+    /// The API spelling, e.g. `origin-request`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ViewerRequest => "viewer-request",
+            Self::OriginRequest => "origin-request",
+            Self::OriginResponse => "origin-response",
+            Self::ViewerResponse => "viewer-response",
+        }
+    }
+
+    /// IncludeBody is only valid for request events.
+    /// ["LambdaFunctionAssociation", CloudFront API Reference: IncludeBody]
+    pub fn allows_body(self) -> bool {
+        matches!(self, Self::ViewerRequest | Self::OriginRequest)
+    }
+}
+
+impl fmt::Display for EdgeEventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which cache behavior to change: the default one, or the one with this path pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BehaviorTarget {
+    Default,
+    PathPattern(String),
+    /// Every behavior (used by `destroy` to detach a function everywhere).
+    All,
+}
+
+impl From<Option<String>> for BehaviorTarget {
+    fn from(pattern: Option<String>) -> Self {
+        match pattern {
+            Some(p) => Self::PathPattern(p),
+            None => Self::Default,
+        }
+    }
+}
+
+impl fmt::Display for BehaviorTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("the default cache behavior"),
+            Self::PathPattern(p) => write!(f, "cache behavior `{p}`"),
+            Self::All => f.write_str("every cache behavior"),
+        }
+    }
+}
+
+/// Attach this function version on this event of this behavior.
+#[derive(Debug, Clone)]
+pub struct AttachRequest {
+    pub function: FunctionVersionArn,
+    pub event_type: EdgeEventType,
+    pub include_body: bool,
+    pub target: BehaviorTarget,
+    pub replace: bool,
+}
+
+/// Which associations to remove.
+#[derive(Debug, Clone)]
+pub enum FunctionSelector {
+    /// Exactly this (versioned) ARN.
+    Arn(String),
+    /// Any version of the function with this name.
+    AnyVersionOf(String),
+}
+
+impl FunctionSelector {
+    /// A versioned ARN selects itself; a bare name or an unqualified ARN selects every version.
+    pub fn parse(value: &str) -> Self {
+        let parts: Vec<&str> = value.split(':').collect();
+        match parts.len() {
+            8 => Self::Arn(value.to_owned()),
+            7 => Self::AnyVersionOf(parts[6].to_owned()),
+            _ => Self::AnyVersionOf(value.to_owned()),
+        }
+    }
+
+    fn matches(&self, arn: &str) -> bool {
+        match self {
+            Self::Arn(wanted) => arn == wanted,
+            Self::AnyVersionOf(name) => is_version_of(arn, name),
+        }
+    }
+}
+
+/// Remove matching associations, optionally only on one event type.
+#[derive(Debug, Clone)]
+pub struct DetachRequest {
+    pub function: FunctionSelector,
+    pub event_type: Option<EdgeEventType>,
+    pub target: BehaviorTarget,
+}
+
+/// The outcome of planning: nothing to do, or the full new config to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    Unchanged { reason: String },
+    Change {
+        config: Box<DistributionConfig>,
+        summary: String,
+    },
+}
+
+impl Plan {
+    pub fn is_change(&self) -> bool {
+        matches!(self, Self::Change { .. })
+    }
+}
+
+/// The associations of one behavior as a list (CloudFront omits Items when Quantity is 0).
+fn items_of(assocs: &Option<LambdaFunctionAssociations>) -> Vec<LambdaFunctionAssociation> {
+    assocs.as_ref().and_then(|a| a.items.clone()).unwrap_or_default()
+}
+
+/// Builds the list back with `Quantity` equal to the number of items, as the API requires.
+/// ["LambdaFunctionAssociations", CloudFront API Reference: Quantity]
+fn associations_from(items: Vec<LambdaFunctionAssociation>) -> LambdaFunctionAssociations {
+    let quantity = i32::try_from(items.len()).unwrap_or(i32::MAX);
+    let mut assocs = LambdaFunctionAssociations::builder()
+        .quantity(quantity)
+        .build()
+        .unwrap_or_else(|_| LambdaFunctionAssociations::builder().quantity(0).build().unwrap_or_default());
+    assocs.items = if items.is_empty() { None } else { Some(items) };
+    assocs
+}
+
+/// A new association item (the SDK types are non-exhaustive, so built through the builder).
+fn existing_template(arn: &str, event: EventType) -> Result<LambdaFunctionAssociation, PlanError> {
+    LambdaFunctionAssociation::builder()
+        .lambda_function_arn(arn)
+        .event_type(event)
+        .build()
+        .map_err(|err| PlanError::InvalidOption(format!("bad association: {err}")))
+}
+
+/// Mutable access to the association lists of the targeted behaviors, with their labels.
+fn targeted<'a>(
+    config: &'a mut DistributionConfig,
+    target: &BehaviorTarget,
+) -> Result<Vec<(String, &'a mut Option<LambdaFunctionAssociations>)>, PlanError> {
+    let mut out = Vec::new();
+    let want_default = matches!(target, BehaviorTarget::Default | BehaviorTarget::All);
+    if want_default {
+        let default = config
+            .default_cache_behavior
+            .as_mut()
+            .ok_or(PlanError::NoDefaultBehavior)?;
+        out.push((
+            "the default cache behavior".to_owned(),
+            &mut default.lambda_function_associations,
+        ));
+    }
+    match target {
+        BehaviorTarget::Default => {}
+        BehaviorTarget::All => {
+            if let Some(items) = config.cache_behaviors.as_mut().and_then(|c| c.items.as_mut()) {
+                for behavior in items.iter_mut() {
+                    out.push((
+                        format!("cache behavior `{}`", behavior.path_pattern),
+                        &mut behavior.lambda_function_associations,
+                    ));
+                }
+            }
+        }
+        BehaviorTarget::PathPattern(pattern) => {
+            let behavior = config
+                .cache_behaviors
+                .as_mut()
+                .and_then(|c| c.items.as_mut())
+                .and_then(|items| items.iter_mut().find(|b| &b.path_pattern == pattern))
+                .ok_or_else(|| PlanError::NoSuchBehavior(pattern.clone()))?;
+            out.push((
+                format!("cache behavior `{pattern}`"),
+                &mut behavior.lambda_function_associations,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Plans attaching a function version. Already attached (same ARN, same IncludeBody): no
+/// change. Another function on that event type: an error naming it, unless `replace`.
+/// CloudFront allows one Lambda@Edge function per event type per behavior.
+/// [CloudFront Developer Guide, "Add triggers for a Lambda@Edge function"]
+pub fn plan_attach(config: &DistributionConfig, req: &AttachRequest) -> Result<Plan, PlanError> {
+    if req.include_body && !req.event_type.allows_body() {
+        return Err(PlanError::InvalidOption(format!(
+            "--include-body is only allowed on viewer-request and origin-request, not {}",
+            req.event_type
+        )));
+    }
+    if req.target == BehaviorTarget::All {
+        return Err(PlanError::InvalidOption(
+            "attach targets one cache behavior".to_owned(),
+        ));
+    }
+    let wanted_arn = req.function.to_string();
+    let wanted_type = req.event_type.to_sdk();
+    let mut config = config.clone();
+    let summary;
+    {
+        let mut behaviors = targeted(&mut config, &req.target)?;
+        let Some((label, assocs)) = behaviors.pop() else {
+            return Err(PlanError::NoDefaultBehavior);
+        };
+        let mut items = items_of(assocs);
+        match items.iter_mut().find(|a| a.event_type == wanted_type) {
+            Some(existing)
+                if existing.lambda_function_arn == wanted_arn
+                    && existing.include_body.unwrap_or(false) == req.include_body =>
+            {
+                return Ok(Plan::Unchanged {
+                    reason: format!(
+                        "{wanted_arn} is already attached to {label} on {}",
+                        req.event_type
+                    ),
+                });
+            }
+            Some(existing) if existing.lambda_function_arn == wanted_arn => {
+                existing.include_body = Some(req.include_body);
+                summary = format!(
+                    "set IncludeBody={} for {wanted_arn} on {} of {label}",
+                    req.include_body, req.event_type
+                );
+            }
+            Some(existing) if !req.replace => {
+                return Err(PlanError::EventTypeTaken {
+                    behavior: label,
+                    event_type: req.event_type.to_string(),
+                    existing: existing.lambda_function_arn.clone(),
+                    wanted: wanted_arn,
+                });
+            }
+            Some(existing) => {
+                summary = format!(
+                    "replace {} with {wanted_arn} on {} of {label}",
+                    existing.lambda_function_arn, req.event_type
+                );
+                existing.lambda_function_arn = wanted_arn.clone();
+                existing.include_body = Some(req.include_body);
+            }
+            None => {
+                let mut assoc = existing_template(&wanted_arn, wanted_type)?;
+                assoc.include_body = Some(req.include_body);
+                items.push(assoc);
+                summary = format!("attach {wanted_arn} on {} of {label}", req.event_type);
+            }
+        }
+        *assocs = Some(associations_from(items));
+    }
+    Ok(Plan::Change {
+        config: Box::new(config),
+        summary,
+    })
+}
+
+/// Plans removing the selected associations; nothing selected: no change.
+pub fn plan_detach(config: &DistributionConfig, req: &DetachRequest) -> Result<Plan, PlanError> {
+    let mut config = config.clone();
+    let mut removed = Vec::new();
+    for (label, assocs) in targeted(&mut config, &req.target)? {
+        let items = items_of(assocs);
+        let before = items.len();
+        let (gone, kept): (Vec<_>, Vec<_>) = items.into_iter().partition(|a| {
+            req.function.matches(&a.lambda_function_arn)
+                && req
+                    .event_type
+                    .is_none_or(|event| a.event_type == event.to_sdk())
+        });
+        if kept.len() != before {
+            for assoc in &gone {
+                removed.push(format!(
+                    "detach {} from {} of {label}",
+                    assoc.lambda_function_arn,
+                    assoc.event_type.as_str()
+                ));
+            }
+            *assocs = Some(associations_from(kept));
+        }
+    }
+    if removed.is_empty() {
+        return Ok(Plan::Unchanged {
+            reason: format!("no matching association on {}", req.target),
+        });
+    }
+    Ok(Plan::Change {
+        config: Box::new(config),
+        summary: removed.join("; "),
+    })
+}
+
+/// Every function ARN attached anywhere in the config (for `destroy`).
+pub fn attached_arns(config: &DistributionConfig) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(default) = &config.default_cache_behavior {
+        out.extend(
+            items_of(&default.lambda_function_associations)
+                .into_iter()
+                .map(|a| a.lambda_function_arn),
+        );
+    }
+    if let Some(items) = config.cache_behaviors.as_ref().and_then(|c| c.items.as_ref()) {
+        for behavior in items {
+            out.extend(
+                items_of(&behavior.lambda_function_associations)
+                    .into_iter()
+                    .map(|a| a.lambda_function_arn),
+            );
+        }
+    }
+    out
+}
+
+/// A unified diff of two configs (their full debug rendering), for `--dry-run`.
+pub fn render_diff(before: &DistributionConfig, after: &DistributionConfig) -> String {
+    let before = format!("{before:#?}\n");
+    let after = format!("{after:#?}\n");
+    similar::TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(4)
+        .header("current", "planned")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use aws_sdk_cloudfront::types::{
+        Aliases, CacheBehavior, CacheBehaviors, CustomErrorResponse, CustomErrorResponses,
+        DefaultCacheBehavior, LoggingConfig, ViewerProtocolPolicy,
+    };
+
+    use super::*;
+
+    const FP3: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:3";
+    const FP4: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:4";
+    const OTHER: &str = "arn:aws:lambda:us-east-1:123456789012:function:someone-else:9";
+    const VIEWER: &str = "arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2";
+
+    fn assoc(arn: &str, event: EventType) -> LambdaFunctionAssociation {
+        LambdaFunctionAssociation::builder()
+            .lambda_function_arn(arn)
+            .event_type(event)
+            .include_body(false)
+            .build()
+            .unwrap()
+    }
+
+    fn behavior_assocs(items: Vec<LambdaFunctionAssociation>) -> LambdaFunctionAssociations {
+        associations_from(items)
+    }
+
+    fn rich_config() -> DistributionConfig {
+        let default = DefaultCacheBehavior::builder()
+            .target_origin_id("alb")
+            .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+            .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+            .lambda_function_associations(behavior_assocs(vec![assoc(
+                VIEWER,
+                EventType::ViewerRequest,
+            )]))
+            .build()
+            .unwrap();
+        let api = CacheBehavior::builder()
+            .path_pattern("/api/*")
+            .target_origin_id("alb")
+            .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
+            .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+            .build()
+            .unwrap();
+        DistributionConfig::builder()
+            .caller_reference("rich")
+            .comment("rich")
+            .enabled(true)
+            .aliases(Aliases::builder().quantity(1).items("app.example.com").build().unwrap())
+            .default_cache_behavior(default)
+            .cache_behaviors(CacheBehaviors::builder().quantity(1).items(api).build().unwrap())
+            .custom_error_responses(
+                CustomErrorResponses::builder()
+                    .quantity(1)
+                    .items(
+                        CustomErrorResponse::builder()
+                            .error_code(503)
+                            .response_page_path("/503.html")
+                            .response_code("503")
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .logging(
+                LoggingConfig::builder()
+                    .enabled(true)
+                    .bucket("logs.s3.amazonaws.com")
+                    .prefix("cf/")
+                    .include_cookies(false)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn attach(arn: &str, replace: bool, target: BehaviorTarget) -> AttachRequest {
+        AttachRequest {
+            function: FunctionVersionArn::parse(arn).unwrap(),
+            event_type: EdgeEventType::OriginRequest,
+            include_body: false,
+            target,
+            replace,
+        }
+    }
+
+    fn changed(plan: Plan) -> DistributionConfig {
+        match plan {
+            Plan::Change { config, .. } => *config,
+            Plan::Unchanged { reason } => panic!("expected a change, got: {reason}"),
+        }
+    }
+
+    #[test]
+    fn attach_adds_one_item_keeps_the_rest_and_counts_right() {
+        let before = rich_config();
+        let after = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let assocs = after
+            .default_cache_behavior
+            .as_ref()
+            .unwrap()
+            .lambda_function_associations
+            .clone()
+            .unwrap();
+        assert_eq!(assocs.quantity, 2);
+        assert_eq!(assocs.items().len(), 2);
+        assert_eq!(assocs.items()[0].lambda_function_arn, VIEWER);
+        assert_eq!(assocs.items()[1].lambda_function_arn, FP3);
+        // Everything but that one list is unchanged.
+        let mut expected = after.clone();
+        expected
+            .default_cache_behavior
+            .as_mut()
+            .unwrap()
+            .lambda_function_associations = before
+            .default_cache_behavior
+            .as_ref()
+            .unwrap()
+            .lambda_function_associations
+            .clone();
+        assert_eq!(expected, before);
+    }
+
+    #[test]
+    fn attach_twice_is_no_change_and_detach_restores_the_original() {
+        let before = rich_config();
+        let once = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let twice = plan_attach(&once, &attach(FP3, false, BehaviorTarget::Default)).unwrap();
+        assert!(!twice.is_change(), "{twice:?}");
+        let detached = changed(
+            plan_detach(
+                &once,
+                &DetachRequest {
+                    function: FunctionSelector::parse(FP3),
+                    event_type: Some(EdgeEventType::OriginRequest),
+                    target: BehaviorTarget::Default,
+                },
+            )
+            .unwrap(),
+        );
+        assert_eq!(detached, before);
+    }
+
+    #[test]
+    fn another_function_on_the_event_is_an_error_unless_replace() {
+        let mut config = rich_config();
+        config = changed(plan_attach(&config, &attach(OTHER, false, BehaviorTarget::Default)).unwrap());
+        let err = plan_attach(&config, &attach(FP3, false, BehaviorTarget::Default)).unwrap_err();
+        assert!(err.to_string().contains("someone-else"), "{err}");
+        assert!(err.to_string().contains("--replace"), "{err}");
+        let replaced = changed(plan_attach(&config, &attach(FP3, true, BehaviorTarget::Default)).unwrap());
+        assert_eq!(attached_arns(&replaced), vec![VIEWER.to_owned(), FP3.to_owned()]);
+    }
+
+    #[test]
+    fn a_new_version_of_the_same_function_needs_replace_too() {
+        let config = changed(plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        assert!(plan_attach(&config, &attach(FP4, false, BehaviorTarget::Default)).is_err());
+        let upgraded = changed(plan_attach(&config, &attach(FP4, true, BehaviorTarget::Default)).unwrap());
+        assert!(attached_arns(&upgraded).contains(&FP4.to_owned()));
+    }
+
+    #[test]
+    fn path_pattern_targets_that_behavior_only() {
+        let before = rich_config();
+        let after = changed(
+            plan_attach(&before, &attach(FP3, false, BehaviorTarget::PathPattern("/api/*".into()))).unwrap(),
+        );
+        assert_eq!(after.default_cache_behavior, before.default_cache_behavior);
+        let api = &after.cache_behaviors.as_ref().unwrap().items()[0];
+        assert_eq!(api.lambda_function_associations.as_ref().unwrap().quantity, 1);
+        let missing = plan_attach(&before, &attach(FP3, false, BehaviorTarget::PathPattern("/nope".into())));
+        assert!(matches!(missing, Err(PlanError::NoSuchBehavior(_))));
+    }
+
+    #[test]
+    fn include_body_only_on_request_events() {
+        let mut req = attach(FP3, false, BehaviorTarget::Default);
+        req.include_body = true;
+        req.event_type = EdgeEventType::OriginResponse;
+        assert!(plan_attach(&rich_config(), &req).is_err());
+    }
+
+    #[test]
+    fn detach_everywhere_removes_every_version_and_sets_quantity_zero() {
+        let config = changed(plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let config = changed(
+            plan_attach(&config, &attach(FP4, false, BehaviorTarget::PathPattern("/api/*".into()))).unwrap(),
+        );
+        let cleaned = changed(
+            plan_detach(
+                &config,
+                &DetachRequest {
+                    function: FunctionSelector::parse("edgekit-forwarded-proto"),
+                    event_type: None,
+                    target: BehaviorTarget::All,
+                },
+            )
+            .unwrap(),
+        );
+        assert_eq!(attached_arns(&cleaned), vec![VIEWER.to_owned()]);
+        let api = &cleaned.cache_behaviors.as_ref().unwrap().items()[0];
+        let api_assocs = api.lambda_function_associations.as_ref().unwrap();
+        assert_eq!(api_assocs.quantity, 0);
+        assert!(api_assocs.items.is_none());
+    }
+
+    #[test]
+    fn detach_of_something_absent_is_no_change() {
+        let plan = plan_detach(
+            &rich_config(),
+            &DetachRequest {
+                function: FunctionSelector::parse(FP3),
+                event_type: None,
+                target: BehaviorTarget::Default,
+            },
+        )
+        .unwrap();
+        assert!(!plan.is_change());
+    }
+
+    #[test]
+    fn diff_shows_the_new_association() {
+        let before = rich_config();
+        let after = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let diff = render_diff(&before, &after);
+        assert!(diff.contains("+") && diff.contains("edgekit-forwarded-proto:3"), "{diff}");
+        assert!(diff.contains("quantity: 2"), "{diff}");
+    }
+}
