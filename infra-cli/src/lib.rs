@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod dev;
 pub mod functions;
 pub mod packaging;
 pub mod plan;

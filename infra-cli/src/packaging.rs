@@ -1,30 +1,326 @@
 //! Builds an edge function as WebAssembly inside a deterministic Node.js Lambda@Edge zip.
-use std::path::Path;
+//!
+//! Lambda@Edge runs only AWS's Node.js and Python runtimes (no custom runtime, no
+//! environment variables) [CloudFront Developer Guide, "Restrictions on Lambda@Edge"], so a
+//! package is: `index.mjs` (handler `index.handler`, runtime `nodejs22.x`), `function.wasm`
+//! (the Rust core for `wasm32-unknown-unknown`, profile `wasm`) and `config.json` (the
+//! config, validated with the function's own Rust types and re-serialised canonically).
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
 
 use crate::functions::EdgeFunction;
 
+/// The Node.js handler template; `__EDGEKIT_FUNCTION__` becomes the function name.
+pub const HANDLER_TEMPLATE: &str = include_str!("packaging/index.mjs");
+
+/// Lambda runtime and handler of the package (what `publish` must declare).
+pub const RUNTIME: &str = "nodejs22.x";
+pub const HANDLER: &str = "index.handler";
+
+/// Where the function is attached; it decides the package size quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// viewer-request / viewer-response.
+    Viewer,
+    /// origin-request / origin-response (both edgekit functions).
+    #[default]
+    Origin,
+}
+
+impl Trigger {
+    /// Largest zipped package: 1 MB for viewer triggers, 50 MB for origin triggers
+    /// [CloudFront Developer Guide, "Quotas on Lambda@Edge"]. (MB taken as 2^20 bytes.)
+    pub fn zip_quota(self) -> u64 {
+        match self {
+            Self::Viewer => 1 << 20,
+            Self::Origin => 50 << 20,
+        }
+    }
+
+    pub fn quota_label(self) -> &'static str {
+        match self {
+            Self::Viewer => "1 MB (viewer triggers)",
+            Self::Origin => "50 MB (origin triggers)",
+        }
+    }
+}
+
 /// A packaged edge function, ready to upload.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BuiltPackage {
     pub function: EdgeFunction,
     /// The zip's bytes (deterministic: same inputs, same bytes).
     pub zip: Vec<u8>,
     /// Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`.
     pub code_sha256: String,
+    /// Size of `function.wasm` inside, in bytes.
+    pub wasm_size: u64,
+    /// The trigger whose quota the package was checked against.
+    pub trigger: Trigger,
+}
+
+// Hand-written so the zip (which holds the config, possibly an origin-verify secret) is
+// never printed by `{:?}`.
+impl std::fmt::Debug for BuiltPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltPackage")
+            .field("function", &self.function)
+            .field("zip_len", &self.zip.len())
+            .field("code_sha256", &self.code_sha256)
+            .field("wasm_size", &self.wasm_size)
+            .field("trigger", &self.trigger)
+            .finish()
+    }
 }
 
 /// Why packaging failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PackagingError {
-    #[error("packaging is not built yet")]
-    NotBuilt,
+    #[error("cannot read the config file {path}: {source}")]
+    ReadConfig { path: PathBuf, source: std::io::Error },
+    #[error("invalid {function} config in {path}: {field}: {reason}")]
+    InvalidConfig { function: EdgeFunction, path: String, field: String, reason: String },
+    #[error(
+        "the wasm32-unknown-unknown Rust target is not installed: run `rustup target add wasm32-unknown-unknown` (scripts/test does it)"
+    )]
+    MissingWasmTarget,
+    #[error("could not run `{command}`: {source}")]
+    Spawn { command: String, source: std::io::Error },
+    #[error("building {function} for wasm32 failed:\n{stderr}")]
+    Build { function: EdgeFunction, stderr: String },
+    #[error("cargo built no .wasm file for {0}")]
+    NoWasmArtifact(EdgeFunction),
+    #[error("cannot read {path}: {source}")]
+    ReadWasm { path: PathBuf, source: std::io::Error },
+    #[error("could not write the zip: {0}")]
+    Zip(String),
+    #[error(
+        "the {function} package is {size} bytes zipped, over the Lambda@Edge limit of {limit} for {trigger:?} triggers ({label})"
+    )]
+    TooLarge { function: EdgeFunction, size: u64, limit: u64, trigger: Trigger, label: &'static str },
 }
 
-/// Builds the wasm (release, size-optimised), validates and bakes `config_path` in, zips.
+/// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
+/// is checked against the origin-trigger quota (both edgekit functions are origin-request).
 pub fn build_package(
     function: EdgeFunction,
     config_path: Option<&Path>,
 ) -> Result<BuiltPackage, PackagingError> {
-    let _ = (function, config_path);
-    Err(PackagingError::NotBuilt)
+    build_package_for(function, config_path, Trigger::Origin)
+}
+
+/// [`build_package`] with the quota of a chosen trigger.
+pub fn build_package_for(
+    function: EdgeFunction,
+    config_path: Option<&Path>,
+    trigger: Trigger,
+) -> Result<BuiltPackage, PackagingError> {
+    let config_json = baked_config(function, config_path)?;
+    let wasm_path = build_wasm(function)?;
+    let wasm = std::fs::read(&wasm_path)
+        .map_err(|source| PackagingError::ReadWasm { path: wasm_path.clone(), source })?;
+    assemble(function, &wasm, &config_json, trigger)
+}
+
+/// Reads, validates (the function's own Rust config types and checks) and canonically
+/// re-serialises the config; without a file, the defaults.
+pub fn baked_config(function: EdgeFunction, config_path: Option<&Path>) -> Result<String, PackagingError> {
+    let (text, label) = match config_path {
+        Some(path) => (
+            std::fs::read_to_string(path)
+                .map_err(|source| PackagingError::ReadConfig { path: path.to_owned(), source })?,
+            path.display().to_string(),
+        ),
+        None => ("{}".to_owned(), "the default config".to_owned()),
+    };
+    let invalid = |problem: edge::policy::ConfigProblem| PackagingError::InvalidConfig {
+        function,
+        path: label.clone(),
+        field: problem.field,
+        reason: problem.reason,
+    };
+    let canonical = match function {
+        EdgeFunction::ForwardedProto => {
+            let config = edge::function::config_from_json::<forwarded_proto::ForwardedProto>(&text)
+                .map_err(invalid)?;
+            serde_json::to_string(&config)
+        }
+        EdgeFunction::KeycloakHost => {
+            let config =
+                edge::function::config_from_json::<keycloak_host::KeycloakHost>(&text).map_err(invalid)?;
+            serde_json::to_string(&config)
+        }
+    };
+    canonical.map_err(|err| PackagingError::Zip(format!("cannot serialise the config: {err}")))
+}
+
+/// The workspace holding the function crates: `EDGEKIT_WORKSPACE`, else the one this
+/// binary was built from.
+pub fn workspace_dir() -> PathBuf {
+    std::env::var_os("EDGEKIT_WORKSPACE").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    })
+}
+
+/// One line of `cargo build --message-format json`.
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    #[serde(default)]
+    filenames: Vec<PathBuf>,
+    #[serde(default)]
+    target: Option<CargoTarget>,
+}
+
+#[derive(Deserialize)]
+struct CargoTarget {
+    name: String,
+}
+
+/// `cargo build --lib --target wasm32-unknown-unknown --profile wasm -p <crate>`; returns the
+/// `.wasm` cargo reports (so `CARGO_TARGET_DIR` and `build.target-dir` are honoured).
+pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let args = [
+        "build",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+        "--message-format",
+        "json-render-diagnostics",
+        "-p",
+        function.crate_name(),
+    ];
+    let output = Command::new(&cargo)
+        .args(args)
+        .current_dir(workspace_dir())
+        .output()
+        .map_err(|source| PackagingError::Spawn { command: format!("{cargo} {}", args.join(" ")), source })?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        if stderr.contains("target may not be installed")
+            || stderr.contains("can't find crate for `core`")
+            || stderr.contains("can't find crate for `std`")
+        {
+            return Err(PackagingError::MissingWasmTarget);
+        }
+        let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(PackagingError::Build { function, stderr: tail.join("\n") });
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<CargoMessage>(line).ok())
+        .filter(|msg| {
+            msg.reason == "compiler-artifact"
+                && msg.target.as_ref().is_some_and(|t| t.name == function.lib_name())
+        })
+        .flat_map(|msg| msg.filenames)
+        .find(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .ok_or(PackagingError::NoWasmArtifact(function))
+}
+
+/// Zips handler, wasm and config deterministically and checks the size quota.
+pub fn assemble(
+    function: EdgeFunction,
+    wasm: &[u8],
+    config_json: &str,
+    trigger: Trigger,
+) -> Result<BuiltPackage, PackagingError> {
+    let handler = HANDLER_TEMPLATE.replace("__EDGEKIT_FUNCTION__", function.crate_name());
+    let zip = deterministic_zip(&[
+        ("config.json", config_json.as_bytes()),
+        ("function.wasm", wasm),
+        ("index.mjs", handler.as_bytes()),
+    ])?;
+    let size = zip.len() as u64;
+    if size > trigger.zip_quota() {
+        return Err(PackagingError::TooLarge {
+            function,
+            size,
+            limit: trigger.zip_quota(),
+            trigger,
+            label: trigger.quota_label(),
+        });
+    }
+    let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
+    Ok(BuiltPackage { function, zip, code_sha256, wasm_size: wasm.len() as u64, trigger })
+}
+
+/// A zip whose bytes depend only on the entries: sorted by name, timestamps fixed at the
+/// DOS epoch (1980-01-01 00:00), permissions 0644, deflate at a fixed level.
+pub fn deterministic_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, PackagingError> {
+    let mut sorted: Vec<&(&str, &[u8])> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, bytes) in sorted {
+        writer.start_file(*name, options).map_err(|err| PackagingError::Zip(err.to_string()))?;
+        writer.write_all(bytes).map_err(|err| PackagingError::Zip(err.to_string()))?;
+    }
+    let cursor = writer.finish().map_err(|err| PackagingError::Zip(err.to_string()))?;
+    Ok(cursor.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_is_deterministic_and_sorted() {
+        let a = deterministic_zip(&[("b.txt", b"two"), ("a.txt", b"one")]).unwrap();
+        let b = deterministic_zip(&[("a.txt", b"one"), ("b.txt", b"two")]).unwrap();
+        assert_eq!(a, b);
+        let archive = zip::ZipArchive::new(Cursor::new(a)).unwrap();
+        let names: Vec<&str> = archive.file_names().collect();
+        assert_eq!(names, ["a.txt", "b.txt"]);
+    }
+
+    #[test]
+    fn invalid_config_names_the_field() {
+        let dir = std::env::temp_dir().join(format!("edgekit-pkg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.json");
+        std::fs::write(&path, r#"{"proto_header": "X-Forwarded-Proto"}"#).unwrap();
+        let err = baked_config(EdgeFunction::ForwardedProto, Some(&path)).unwrap_err();
+        assert!(matches!(&err, PackagingError::InvalidConfig { field, .. } if field == "proto_header"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn default_config_is_canonical_json() {
+        let json = baked_config(EdgeFunction::ForwardedProto, None).unwrap();
+        assert!(json.contains("\"require_https\":true"), "{json}");
+    }
+
+    #[test]
+    fn size_over_the_viewer_quota_is_refused_naming_the_limit() {
+        // Incompressible bytes (an LCG) a little over 1 MB.
+        let mut state: u64 = 1;
+        let big: Vec<u8> = (0..(1 << 20) + 4096)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (state >> 56) as u8
+            })
+            .collect();
+        let err = assemble(EdgeFunction::ForwardedProto, &big, "{}", Trigger::Viewer).unwrap_err();
+        assert!(err.to_string().contains("1 MB (viewer triggers)"), "{err}");
+        assert!(assemble(EdgeFunction::ForwardedProto, &big, "{}", Trigger::Origin).is_ok());
+    }
 }

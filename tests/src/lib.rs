@@ -10,6 +10,10 @@ use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod aws_cli;
+pub mod aws_moto;
+pub mod canary_origins;
+pub mod event_gen;
 pub mod moto;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).

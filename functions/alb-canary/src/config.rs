@@ -227,14 +227,13 @@ impl Target {
             reqwest::Method::from_bytes(method.as_bytes())
                 .map_err(|_| invalid(&self.name, format!("invalid method {method:?}")))?;
         }
-        if let Some(host) = &self.host {
-            if host.is_empty()
+        if let Some(host) = &self.host
+            && (host.is_empty()
                 || host
                     .chars()
-                    .any(|c| c.is_whitespace() || c == '/' || c == ',')
-            {
-                return Err(invalid(&self.name, format!("invalid host {host:?}")));
-            }
+                    .any(|c| c.is_whitespace() || c == '/' || c == ','))
+        {
+            return Err(invalid(&self.name, format!("invalid host {host:?}")));
         }
         for (name, value) in &self.headers.0 {
             reqwest::header::HeaderName::from_bytes(name.as_bytes())
@@ -243,13 +242,13 @@ impl Target {
             reqwest::header::HeaderValue::from_str(value)
                 .map_err(|_| invalid(&self.name, format!("invalid value for header {name:?}")))?;
         }
-        if let Some(list) = &self.expect_status {
-            if list.is_empty() || list.iter().any(|s| !(100..=599).contains(s)) {
-                return Err(invalid(
-                    &self.name,
-                    "expect_status must list statuses 100..=599",
-                ));
-            }
+        if let Some(list) = &self.expect_status
+            && (list.is_empty() || list.iter().any(|s| !(100..=599).contains(s)))
+        {
+            return Err(invalid(
+                &self.name,
+                "expect_status must list statuses 100..=599",
+            ));
         }
         if self.json_expect.keys().any(|k| k.is_empty()) {
             return Err(invalid(&self.name, "json_expect has an empty field path"));

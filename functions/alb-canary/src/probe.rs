@@ -157,20 +157,20 @@ impl ClientSet {
             roots: HashMap::new(),
         };
         for target in targets {
-            if let Some(path) = &target.ca_file {
-                if !set.roots.contains_key(path) {
-                    let pem = std::fs::read(path).map_err(|source| CanaryError::ReadConfig {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
-                        CanaryError::InvalidTarget {
-                            name: target.name.clone(),
-                            message: format!("ca_file {}: {err}", path.display()),
-                        }
-                    })?;
-                    set.roots.insert(path.clone(), certs);
-                }
+            if let Some(path) = &target.ca_file
+                && !set.roots.contains_key(path)
+            {
+                let pem = std::fs::read(path).map_err(|source| CanaryError::ReadConfig {
+                    path: path.clone(),
+                    source,
+                })?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+                    CanaryError::InvalidTarget {
+                        name: target.name.clone(),
+                        message: format!("ca_file {}: {err}", path.display()),
+                    }
+                })?;
+                set.roots.insert(path.clone(), certs);
             }
             let key = ClientKey::of(target);
             if !set.clients.contains_key(&key) {
@@ -466,10 +466,10 @@ pub fn evaluate(target: &Target, facts: &Facts<'_>) -> Verdict {
         if let Some(sig) = signature {
             detail.push_str(&format!(" (signature {})", sig.id));
         }
-        if source == Source::Cloudfront {
-            if let Some(reason) = cloudfront_reason(facts.body) {
-                detail.push_str(&format!(": {reason}"));
-            }
+        if source == Source::Cloudfront
+            && let Some(reason) = cloudfront_reason(facts.body)
+        {
+            detail.push_str(&format!(": {reason}"));
         }
         return Verdict {
             class,
@@ -486,26 +486,26 @@ pub fn evaluate(target: &Target, facts: &Facts<'_>) -> Verdict {
         }
         return Verdict::new(Class::UnexpectedStatus, detail);
     }
-    if let (Some(days), Some(min)) = (facts.tls_days_left, target.tls_min_days) {
-        if days < min {
-            return Verdict::new(
-                Class::Tls,
-                format!("certificate expires in {days} days (minimum {min})"),
-            );
-        }
+    if let (Some(days), Some(min)) = (facts.tls_days_left, target.tls_min_days)
+        && days < min
+    {
+        return Verdict::new(
+            Class::Tls,
+            format!("certificate expires in {days} days (minimum {min})"),
+        );
     }
-    if let Some(needle) = &target.body_contains {
-        if !facts.body.contains(needle.as_str()) {
-            return Verdict::new(
-                Class::BodyMismatch,
-                format!("body does not contain {:?}", truncate(needle, 100)),
-            );
-        }
+    if let Some(needle) = &target.body_contains
+        && !facts.body.contains(needle.as_str())
+    {
+        return Verdict::new(
+            Class::BodyMismatch,
+            format!("body does not contain {:?}", truncate(needle, 100)),
+        );
     }
-    if !target.json_expect.is_empty() {
-        if let Err(detail) = json_expectations(target, facts.body) {
-            return Verdict::new(Class::BodyMismatch, detail);
-        }
+    if !target.json_expect.is_empty()
+        && let Err(detail) = json_expectations(target, facts.body)
+    {
+        return Verdict::new(Class::BodyMismatch, detail);
     }
     let input = CheckInput {
         set_cookies: facts
@@ -523,16 +523,16 @@ pub fn evaluate(target: &Target, facts: &Facts<'_>) -> Verdict {
             return Verdict::new(Class::HttpsDetection, detail);
         }
     }
-    if let Some(budget) = target.max_latency_ms {
-        if facts.latency_ms > budget {
-            return Verdict::new(
-                Class::Timeout,
-                format!(
-                    "answered in {} ms, over the {budget} ms budget",
-                    facts.latency_ms
-                ),
-            );
-        }
+    if let Some(budget) = target.max_latency_ms
+        && facts.latency_ms > budget
+    {
+        return Verdict::new(
+            Class::Timeout,
+            format!(
+                "answered in {} ms, over the {budget} ms budget",
+                facts.latency_ms
+            ),
+        );
     }
     let mut detail = format!("{status} in {} ms", facts.latency_ms);
     if let (true, Some(loc)) = ((300..400).contains(&status), location) {
@@ -605,11 +605,7 @@ pub fn classify_error(err: &reqwest::Error) -> (Class, String, Option<i64>) {
             return classify_tls(tls, &chain);
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            // io::Error::source() skips its payload, so look at the payload directly.
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
+            if let Some(tls) = rustls_in_io(io) {
                 return classify_tls(tls, &chain);
             }
             use std::io::ErrorKind::*;
@@ -656,6 +652,19 @@ pub fn classify_error(err: &reqwest::Error) -> (Class, String, Option<i64>) {
             None,
         )
     }
+}
+
+/// The rustls error inside (possibly nested) io::Error payloads: io::Error::source() skips
+/// its payload, and hyper-rustls wraps tokio-rustls's io::Error in another one.
+fn rustls_in_io(io: &std::io::Error) -> Option<&rustls::Error> {
+    let mut payload = io.get_ref()?;
+    for _ in 0..4 {
+        if let Some(tls) = payload.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        payload = payload.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+    None
 }
 
 fn classify_tls(tls: &rustls::Error, chain: &str) -> (Class, String, Option<i64>) {

@@ -157,14 +157,16 @@ fn items_of(assocs: &Option<LambdaFunctionAssociations>) -> Vec<LambdaFunctionAs
 
 /// Builds the list back with `Quantity` equal to the number of items, as the API requires.
 /// ["LambdaFunctionAssociations", CloudFront API Reference: Quantity]
-fn associations_from(items: Vec<LambdaFunctionAssociation>) -> LambdaFunctionAssociations {
+fn associations_from(
+    items: Vec<LambdaFunctionAssociation>,
+) -> Result<LambdaFunctionAssociations, PlanError> {
     let quantity = i32::try_from(items.len()).unwrap_or(i32::MAX);
     let mut assocs = LambdaFunctionAssociations::builder()
         .quantity(quantity)
         .build()
-        .unwrap_or_else(|_| LambdaFunctionAssociations::builder().quantity(0).build().unwrap_or_default());
+        .map_err(|err| PlanError::InvalidOption(format!("bad association list: {err}")))?;
     assocs.items = if items.is_empty() { None } else { Some(items) };
-    assocs
+    Ok(assocs)
 }
 
 /// A new association item (the SDK types are non-exhaustive, so built through the builder).
@@ -289,7 +291,7 @@ pub fn plan_attach(config: &DistributionConfig, req: &AttachRequest) -> Result<P
                 summary = format!("attach {wanted_arn} on {} of {label}", req.event_type);
             }
         }
-        *assocs = Some(associations_from(items));
+        *assocs = Some(associations_from(items)?);
     }
     Ok(Plan::Change {
         config: Box::new(config),
@@ -318,7 +320,7 @@ pub fn plan_detach(config: &DistributionConfig, req: &DetachRequest) -> Result<P
                     assoc.event_type.as_str()
                 ));
             }
-            *assocs = Some(associations_from(kept));
+            *assocs = Some(associations_from(kept)?);
         }
     }
     if removed.is_empty() {
@@ -354,15 +356,30 @@ pub fn attached_arns(config: &DistributionConfig) -> Vec<String> {
     out
 }
 
-/// A unified diff of two configs (their full debug rendering), for `--dry-run`.
+/// A unified diff of two configs (their full debug rendering), for `--dry-run`. Origin custom
+/// header values (the origin-verify secret) are masked: secrets are never printed again.
 pub fn render_diff(before: &DistributionConfig, after: &DistributionConfig) -> String {
-    let before = format!("{before:#?}\n");
-    let after = format!("{after:#?}\n");
+    let before = format!("{:#?}\n", redacted(before));
+    let after = format!("{:#?}\n", redacted(after));
     similar::TextDiff::from_lines(&before, &after)
         .unified_diff()
         .context_radius(4)
         .header("current", "planned")
         .to_string()
+}
+
+fn redacted(config: &DistributionConfig) -> DistributionConfig {
+    let mut config = config.clone();
+    if let Some(origins) = config.origins.as_mut() {
+        for origin in origins.items.iter_mut() {
+            if let Some(items) = origin.custom_headers.as_mut().and_then(|h| h.items.as_mut()) {
+                for header in items.iter_mut() {
+                    header.header_value = "<redacted>".to_owned();
+                }
+            }
+        }
+    }
+    config
 }
 
 #[cfg(test)]
@@ -390,7 +407,7 @@ mod tests {
     }
 
     fn behavior_assocs(items: Vec<LambdaFunctionAssociation>) -> LambdaFunctionAssociations {
-        associations_from(items)
+        associations_from(items).unwrap()
     }
 
     fn rich_config() -> DistributionConfig {

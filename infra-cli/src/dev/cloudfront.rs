@@ -1,0 +1,616 @@
+//! The CloudFront layer: one distribution with a custom origin (the ALB). It applies the
+//! viewer protocol policy, builds the Lambda@Edge events CloudFront would build, runs the
+//! attached functions, validates every result with [`edge::validate`] (a violation is the 502
+//! LambdaValidationError a real distribution gives), adds CloudFront's own request headers,
+//! and sends the request to the ALB layer. Each rule cites its source.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use base64::Engine;
+use bytes::Bytes;
+use edge::model::{BodyEncoding, Cf, Record};
+use edge::proto::Proto;
+use edge::rules::is_disallowed;
+use edge::{CfConfig, CloudFrontEvent, CustomOrigin, EdgeResult, EventType, Headers, Origin, Request};
+use http::header::{HeaderMap, HeaderValue};
+use http::request::Parts;
+use http::{Method, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+
+use super::alb::{Alb, ForwardRequest};
+use super::functions::{EdgeHandler, FunctionFailure};
+use super::headers::{diff, to_edge, to_http};
+use super::server::{Body, full};
+use super::settings::OriginRequestPolicy;
+
+/// The distribution's domain and id in events (the example values of the AWS docs,
+/// "Lambda@Edge event structure").
+pub const DISTRIBUTION_DOMAIN: &str = "d111111abcdef8.cloudfront.net";
+pub const DISTRIBUTION_ID: &str = "EDFDVBD6EXAMPLE";
+/// The emulator's point of presence in `X-Amz-Cf-Pop` (real ones look like `IAD89-C1`).
+pub const POP: &str = "DEV1-C1";
+/// Largest viewer request body accepted (CloudFront's limit for POST/PUT bodies is larger;
+/// the emulator keeps memory bounded).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Which function runs at which trigger.
+#[derive(Clone, Default)]
+pub struct Triggers {
+    pub viewer_request: Option<EdgeHandler>,
+    pub origin_request: Option<EdgeHandler>,
+    pub origin_response: Option<EdgeHandler>,
+    pub viewer_response: Option<EdgeHandler>,
+}
+
+impl Triggers {
+    /// `origin-request: forwarded-proto, ...` for the start-up banner.
+    pub fn describe(&self) -> String {
+        let list: Vec<String> = [
+            (EventType::ViewerRequest, &self.viewer_request),
+            (EventType::OriginRequest, &self.origin_request),
+            (EventType::OriginResponse, &self.origin_response),
+            (EventType::ViewerResponse, &self.viewer_response),
+        ]
+        .into_iter()
+        .filter_map(|(event_type, handler)| handler.as_ref().map(|h| format!("{event_type}: {}", h.name())))
+        .collect();
+        if list.is_empty() { "no functions".into() } else { list.join(", ") }
+    }
+}
+
+/// One emulated distribution.
+pub struct Distribution {
+    /// `app` or `keycloak`, in log lines.
+    pub label: &'static str,
+    pub triggers: Triggers,
+    /// Custom origin headers (name, value).
+    pub custom_origin_headers: Vec<(String, String)>,
+    pub policy: OriginRequestPolicy,
+    /// Viewer protocol policy redirect-to-https (else allow-all).
+    pub redirect_to_https: bool,
+    /// The port of the HTTPS viewer listener (redirect target).
+    pub https_port: u16,
+    /// The origin's domain name (the ALB's DNS name in the reference deployment).
+    pub origin_domain: String,
+    pub alb: Alb,
+    /// The status of a function execution error (503 by default, see [`execution_error`]).
+    pub function_error_status: StatusCode,
+    /// The edge server id in `Via`.
+    pub edge_host: String,
+    /// One line per request on stderr.
+    pub log_requests: bool,
+}
+
+/// How CloudFront answered, for `X-Cache`. [CloudFront Developer Guide, "Standard log file
+/// fields": x-edge-result-type / x-edge-detailed-result-type]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CacheResult {
+    Miss,
+    Error,
+    Redirect,
+    LambdaGenerated,
+}
+
+impl CacheResult {
+    fn x_cache(self) -> &'static str {
+        match self {
+            Self::Miss => "Miss from cloudfront",
+            Self::Error => "Error from cloudfront",
+            Self::Redirect => "Redirect from cloudfront",
+            Self::LambdaGenerated => "LambdaGeneratedResponse from cloudfront",
+        }
+    }
+}
+
+struct Outcome {
+    response: Response<Body>,
+    cache: CacheResult,
+}
+
+/// Random request id in the shape of `X-Amz-Cf-Id` (56 base64url characters).
+pub fn request_id() -> String {
+    let random: [u8; 40] = rand::random();
+    base64::engine::general_purpose::URL_SAFE.encode(random)
+}
+
+/// Headers CloudFront never passes to functions or to the origin: the disallowed ones
+/// (incl. a viewer's X-Forwarded-Proto and X-Real-IP, which CloudFront removes [Developer
+/// Guide, "Request and response behavior for custom origins"]) and hop-by-hop framing
+/// (CloudFront re-frames the body towards the origin).
+fn hidden_from_functions(name: &str) -> bool {
+    is_disallowed(name) || matches!(name, "te" | "transfer-encoding" | "content-length" | "http2-settings")
+}
+
+impl Distribution {
+    /// Serves one viewer request.
+    pub async fn handle(&self, request: http::Request<Incoming>, viewer: Proto, peer: SocketAddr) -> Response<Body> {
+        let started = Instant::now();
+        let id = request_id();
+        let mut notes = Vec::new();
+        let (parts, body) = request.into_parts();
+        let method = parts.method.clone();
+        let path = parts.uri.path().to_owned();
+        let Outcome { mut response, cache } = self.process(parts, body, viewer, peer, &id, &mut notes).await;
+        let headers = response.headers_mut();
+        // Response headers CloudFront adds. [Developer Guide, "Request and response behavior
+        // for custom origins" (Via), "Standard log file fields" (x-edge-result-type)]
+        insert(headers, "via", &format!("1.1 {} (CloudFront)", self.edge_host));
+        headers.insert("x-cache", HeaderValue::from_static(cache.x_cache()));
+        headers.insert("x-amz-cf-pop", HeaderValue::from_static(POP));
+        insert(headers, "x-amz-cf-id", &id);
+        if self.log_requests || cache == CacheResult::Error {
+            eprintln!(
+                "edgekit dev: [{}] {} {} {} {viewer} {:.1} ms {}{}",
+                self.label,
+                response.status().as_u16(),
+                method,
+                path,
+                started.elapsed().as_secs_f64() * 1000.0,
+                cache.x_cache(),
+                if notes.is_empty() { String::new() } else { format!(" | {}", notes.join(" | ")) }
+            );
+        }
+        response
+    }
+
+    async fn process(
+        &self,
+        parts: Parts,
+        body: Incoming,
+        viewer: Proto,
+        peer: SocketAddr,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Outcome {
+        // HTTP/2 viewers send :authority instead of Host; CloudFront shows functions a Host.
+        let host = parts
+            .headers
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+            .unwrap_or_default();
+        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+
+        // Viewer protocol policy redirect-to-https: GET/HEAD over http get a 301 to the https
+        // URL. [Developer Guide, "Require HTTPS for communication between viewers and
+        // CloudFront"]
+        if viewer == Proto::Http && self.redirect_to_https {
+            let name = strip_port(&host);
+            let location = if self.https_port == 443 {
+                format!("https://{name}{path_and_query}")
+            } else {
+                format!("https://{name}:{}{path_and_query}", self.https_port)
+            };
+            notes.push("viewer protocol policy: redirect-to-https".into());
+            let mut response = Response::new(full(""));
+            *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+            insert(response.headers_mut(), "location", &location);
+            response.headers_mut().insert("server", HeaderValue::from_static("CloudFront"));
+            return Outcome { response, cache: CacheResult::Redirect };
+        }
+
+        let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(err) => {
+                notes.push(format!("viewer body: {err}"));
+                return self.error_page(StatusCode::BAD_REQUEST, "The request body could not be read.", id);
+            }
+        };
+
+        for removed in ["x-forwarded-proto", "x-real-ip"] {
+            if parts.headers.contains_key(removed) {
+                notes.push(format!("cloudfront: removed viewer {removed}"));
+            }
+        }
+        let mut headers = to_edge(&parts.headers, hidden_from_functions);
+        if !headers.contains("host") && !host.is_empty() {
+            headers.set("Host", host.as_str());
+        }
+        let (uri, querystring) = match path_and_query.split_once('?') {
+            Some((uri, query)) => (uri.to_owned(), query.to_owned()),
+            None => (path_and_query.clone(), String::new()),
+        };
+        let client_ip = peer.ip();
+        let mut request = Request {
+            client_ip: client_ip.to_string(),
+            headers,
+            method: parts.method.as_str().to_owned(),
+            querystring,
+            uri,
+            origin: Some(self.origin()),
+            body: None,
+            extra: Default::default(),
+        };
+
+        if let Some(handler) = &self.triggers.viewer_request {
+            match self.run_request_trigger(handler, EventType::ViewerRequest, request, id, notes).await {
+                Ok(next) => request = next,
+                Err(outcome) => return outcome,
+            }
+        }
+
+        self.add_cloudfront_request_headers(&mut request, viewer, peer);
+
+        if let Some(handler) = &self.triggers.origin_request {
+            match self.run_request_trigger(handler, EventType::OriginRequest, request.clone(), id, notes).await {
+                Ok(next) => request = next,
+                Err(outcome) => return outcome,
+            }
+        }
+
+        let forward = self.origin_request(&request, body, id, notes);
+        let mut response = self.alb.handle(forward, IpAddr::from([127, 0, 0, 1]), notes).await;
+        if response.headers().get("server").is_some_and(|s| s.as_bytes() == b"awselb/2.0")
+            && response.status().is_server_error()
+        {
+            notes.push("502/504 from the ALB (Server: awselb/2.0)".into());
+        }
+
+        for (event_type, handler) in [
+            (EventType::OriginResponse, &self.triggers.origin_response),
+            (EventType::ViewerResponse, &self.triggers.viewer_response),
+        ] {
+            if let Some(handler) = handler {
+                match self.run_response_trigger(handler, event_type, &request, response, id, notes).await {
+                    Ok(next) => response = next,
+                    Err(outcome) => return outcome,
+                }
+            }
+        }
+        // An origin's 4xx/5xx is reported as an error. [Developer Guide, "Standard log file
+        // fields", x-edge-result-type "Error"]
+        let cache = if response.status().is_client_error() || response.status().is_server_error() {
+            CacheResult::Error
+        } else {
+            CacheResult::Miss
+        };
+        Outcome { response, cache }
+    }
+
+    /// `request.origin.custom` as CloudFront puts it in events. [Developer Guide,
+    /// "Lambda@Edge event structure", origin-request example]
+    fn origin(&self) -> Origin {
+        let mut custom_headers = Headers::new();
+        for (name, value) in &self.custom_origin_headers {
+            custom_headers.append(name, value.as_str());
+        }
+        Origin {
+            custom: Some(CustomOrigin {
+                custom_headers,
+                domain_name: self.origin_domain.clone(),
+                keepalive_timeout: Some(5),
+                path: String::new(),
+                port: Some(80),
+                protocol: Some("http".into()),
+                read_timeout: Some(30),
+                ssl_protocols: Some(vec!["TLSv1.2".into()]),
+                extra: Default::default(),
+            }),
+            s3: None,
+            extra: Default::default(),
+        }
+    }
+
+    /// What CloudFront adds after viewer-request and before origin-request.
+    fn add_cloudfront_request_headers(&self, request: &mut Request, viewer: Proto, peer: SocketAddr) {
+        let headers = &mut request.headers;
+        // CloudFront-Forwarded-Proto and CloudFront-Viewer-Address, when the origin request
+        // policy includes them; a viewer cannot supply them. [Developer Guide, "Add
+        // CloudFront request headers"; "Use managed origin request policies"]
+        headers.remove("cloudfront-forwarded-proto");
+        headers.remove("cloudfront-viewer-address");
+        if self.policy.adds_cloudfront_headers() {
+            headers.set("CloudFront-Forwarded-Proto", viewer.as_str());
+            let address = match peer.ip() {
+                IpAddr::V4(ip) => format!("{ip}:{}", peer.port()),
+                IpAddr::V6(ip) => format!("{ip}:{}", peer.port()),
+            };
+            headers.set("CloudFront-Viewer-Address", address);
+        }
+        // Host: forwarded when the origin request policy includes it, else the origin's
+        // domain name. [Developer Guide, "Request and response behavior for custom origins",
+        // Host]
+        if !self.policy.forwards_host() {
+            headers.set("Host", self.origin_domain.as_str());
+        }
+        // X-Forwarded-For: the viewer's address appended to any value the viewer sent.
+        // [same page, X-Forwarded-For]
+        let xff = match headers.first("x-forwarded-for") {
+            Some(existing) if !existing.trim().is_empty() => format!("{existing}, {}", peer.ip()),
+            _ => peer.ip().to_string(),
+        };
+        headers.set("X-Forwarded-For", xff);
+        // Via: "1.1 <id>.cloudfront.net (CloudFront)", appended. [same page, Via]
+        let via = format!("1.1 {} (CloudFront)", self.edge_host);
+        match headers.first("via") {
+            Some(existing) => {
+                let combined = format!("{existing}, {via}");
+                headers.set("Via", combined);
+            }
+            None => headers.set("Via", via),
+        }
+        // User-Agent: all our managed policies forward the viewer's; CloudFront sends
+        // "Amazon CloudFront" when it does not. [same page, User-Agent]
+        if !headers.contains("user-agent") {
+            headers.set("User-Agent", "Amazon CloudFront");
+        }
+    }
+
+    /// The request sent to the ALB: the function's headers, the custom origin headers on top
+    /// (they overwrite same-named viewer headers [Developer Guide, "Add custom headers to
+    /// origin requests"]), and `X-Amz-Cf-Id` [Developer Guide, "Request and response
+    /// behavior for custom origins"].
+    fn origin_request(&self, request: &Request, body: Bytes, id: &str, notes: &mut Vec<String>) -> ForwardRequest {
+        let mut headers = request.headers.clone();
+        if let Some(custom) = request.origin.as_ref().and_then(|origin| origin.custom.as_ref()) {
+            for (name, entries) in &custom.custom_headers.0 {
+                if let Some(entry) = entries.first() {
+                    let key = entry.key.clone().unwrap_or_else(|| name.clone());
+                    headers.set(&key, entry.value.as_str());
+                }
+            }
+        }
+        headers.set("X-Amz-Cf-Id", id);
+        let (map, dropped) = to_http(&headers);
+        if !dropped.is_empty() {
+            notes.push(format!("dropped invalid headers: {}", dropped.join(",")));
+        }
+        let method = Method::from_bytes(request.method.as_bytes()).unwrap_or(Method::GET);
+        let mut path_and_query = request.uri.clone();
+        if !request.querystring.is_empty() {
+            path_and_query.push('?');
+            path_and_query.push_str(&request.querystring);
+        }
+        ForwardRequest { method, path_and_query, headers: map, body }
+    }
+
+    fn event(&self, event_type: EventType, request: Request, response: Option<edge::Response>, id: &str) -> CloudFrontEvent {
+        CloudFrontEvent {
+            records: vec![Record {
+                cf: Cf {
+                    config: CfConfig {
+                        distribution_domain_name: DISTRIBUTION_DOMAIN.into(),
+                        distribution_id: DISTRIBUTION_ID.into(),
+                        event_type,
+                        request_id: Some(id.to_owned()),
+                        extra: Default::default(),
+                    },
+                    request,
+                    response,
+                    extra: Default::default(),
+                },
+                extra: Default::default(),
+            }],
+            extra: Default::default(),
+        }
+    }
+
+    /// Runs a request trigger; `Err` carries the response to send instead (generated by the
+    /// function, or CloudFront's error page).
+    async fn run_request_trigger(
+        &self,
+        handler: &EdgeHandler,
+        event_type: EventType,
+        request: Request,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Request, Outcome> {
+        let before = request.headers.clone();
+        let event = self.event(event_type, request, None, id);
+        let original = match event.cf() {
+            Ok(cf) => cf.clone(),
+            Err(err) => return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes)),
+        };
+        let result = match handler.run(event).await {
+            Ok(result) => result,
+            Err(failure) => return Err(self.function_failure(handler, event_type, failure, id, notes)),
+        };
+        if let Err(violations) = edge::validate(event_type, &original, &result) {
+            return Err(self.validation_error(handler, event_type, &violations, id, notes));
+        }
+        match result {
+            EdgeResult::Request(request) => {
+                notes.push(format!("{event_type} {}: {}", handler.name(), diff(&before, &request.headers)));
+                Ok(request)
+            }
+            EdgeResult::Response(generated) => {
+                notes.push(format!("{event_type} {}: generated {}", handler.name(), generated.status));
+                Err(self.generated(&generated, id))
+            }
+        }
+    }
+
+    /// Runs a response trigger on the origin's status and headers (functions never see the
+    /// origin's body [Developer Guide, "Lambda@Edge event structure", response events]).
+    async fn run_response_trigger(
+        &self,
+        handler: &EdgeHandler,
+        event_type: EventType,
+        request: &Request,
+        response: Response<Body>,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Response<Body>, Outcome> {
+        let (mut parts, body) = response.into_parts();
+        let edge_response = edge::Response {
+            status: parts.status.as_u16().to_string(),
+            status_description: parts.status.canonical_reason().map(str::to_owned),
+            headers: to_edge(&parts.headers, |name| is_disallowed(name) || name == "content-length"),
+            body: None,
+            body_encoding: None,
+            extra: Default::default(),
+        };
+        let before = edge_response.headers.clone();
+        let event = self.event(event_type, request.clone(), Some(edge_response), id);
+        let original = match event.cf() {
+            Ok(cf) => cf.clone(),
+            Err(err) => return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes)),
+        };
+        let result = match handler.run(event).await {
+            Ok(result) => result,
+            Err(failure) => return Err(self.function_failure(handler, event_type, failure, id, notes)),
+        };
+        if let Err(violations) = edge::validate(event_type, &original, &result) {
+            return Err(self.validation_error(handler, event_type, &violations, id, notes));
+        }
+        let EdgeResult::Response(changed) = result else {
+            return Err(self.execution_error(&handler.name(), "returned a request from a response trigger", id, notes));
+        };
+        notes.push(format!("{event_type} {}: {}", handler.name(), diff(&before, &changed.headers)));
+        if let Ok(status) = changed.status.parse::<u16>().map(StatusCode::from_u16)
+            && let Ok(status) = status
+        {
+            parts.status = status;
+        }
+        let content_length = parts.headers.get("content-length").cloned();
+        let (mut map, _) = to_http(&changed.headers);
+        map.remove("transfer-encoding");
+        match changed.body {
+            Some(text) => Ok(Response::from_parts(parts_with(parts, map), full(decode_body(&text, changed.body_encoding)))),
+            None => {
+                if let Some(length) = content_length {
+                    map.insert("content-length", length);
+                }
+                Ok(Response::from_parts(parts_with(parts, map), body))
+            }
+        }
+    }
+
+    fn function_failure(
+        &self,
+        handler: &EdgeHandler,
+        event_type: EventType,
+        failure: FunctionFailure,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Outcome {
+        match failure {
+            FunctionFailure::Execution(reason) => self.execution_error(&handler.name(), &reason, id, notes),
+            FunctionFailure::InvalidResult(reason) => {
+                notes.push(format!("LambdaValidationError: {event_type} {}: {reason}", handler.name()));
+                self.error_page(
+                    StatusCode::BAD_GATEWAY,
+                    "The Lambda function returned invalid JSON: The JSON output is not parsable.",
+                    id,
+                )
+            }
+        }
+    }
+
+    fn validation_error(
+        &self,
+        handler: &EdgeHandler,
+        event_type: EventType,
+        violations: &[edge::Violation],
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Outcome {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        notes.push(format!("LambdaValidationError: {event_type} {}: {}", handler.name(), list.join("; ")));
+        // A result CloudFront rejects is answered with 502. [Developer Guide, "Troubleshoot
+        // Lambda@Edge functions": "HTTP 502 status code (Bad Gateway) ... Lambda validation
+        // error"]
+        self.error_page(
+            StatusCode::BAD_GATEWAY,
+            "The Lambda function result failed validation: The function tried to add, delete, or change a read-only header.",
+            id,
+        )
+    }
+
+    /// A function that throws or times out. The current Developer Guide ("Troubleshoot
+    /// Lambda@Edge functions") gives 503 for a Lambda execution error; the older
+    /// "Testing and debugging Lambda@Edge functions" page and field reports give 500. 503 by
+    /// default, `--function-error-status 500` to switch.
+    fn execution_error(&self, name: &str, reason: &str, id: &str, notes: &mut Vec<String>) -> Outcome {
+        notes.push(format!("LambdaExecutionError: {name}: {reason}"));
+        self.error_page(
+            self.function_error_status,
+            "The Lambda function associated with the CloudFront distribution is invalid or doesn't have the required permissions.",
+            id,
+        )
+    }
+
+    /// CloudFront's own error page (`Server: CloudFront`, `X-Cache: Error from cloudfront`).
+    fn error_page(&self, status: StatusCode, message: &str, id: &str) -> Outcome {
+        let code = status.as_u16();
+        let body = format!(
+            "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=iso-8859-1\">\n<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n<H1>{code} ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n<HR noshade size=\"1px\">\n{message}\n<BR clear=\"all\">\n<HR noshade size=\"1px\">\n<PRE>\nGenerated by cloudfront (CloudFront)\nRequest ID: {id}\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>\n"
+        );
+        let mut response = Response::new(full(body));
+        *response.status_mut() = status;
+        response.headers_mut().insert("server", HeaderValue::from_static("CloudFront"));
+        response.headers_mut().insert("content-type", HeaderValue::from_static("text/html"));
+        Outcome { response, cache: CacheResult::Error }
+    }
+
+    /// A response generated by a request trigger, as CloudFront sends it to the viewer.
+    fn generated(&self, generated: &edge::Response, id: &str) -> Outcome {
+        let status = generated
+            .status
+            .parse::<u16>()
+            .ok()
+            .and_then(|code| StatusCode::from_u16(code).ok())
+            .unwrap_or(StatusCode::BAD_GATEWAY);
+        let (mut headers, _) = to_http(&generated.headers);
+        headers.remove("content-length");
+        headers.remove("transfer-encoding");
+        if !headers.contains_key("server") {
+            headers.insert("server", HeaderValue::from_static("CloudFront"));
+        }
+        let body = generated.body.as_deref().map(|text| decode_body(text, generated.body_encoding)).unwrap_or_default();
+        let mut response = Response::new(full(body));
+        *response.status_mut() = status;
+        *response.headers_mut() = headers;
+        let _ = id;
+        Outcome { response, cache: CacheResult::LambdaGenerated }
+    }
+}
+
+fn parts_with(mut parts: http::response::Parts, headers: HeaderMap) -> http::response::Parts {
+    parts.headers = headers;
+    parts
+}
+
+fn decode_body(text: &str, encoding: Option<BodyEncoding>) -> Bytes {
+    match encoding {
+        Some(BodyEncoding::Base64) => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map(Bytes::from)
+            .unwrap_or_else(|_| Bytes::copy_from_slice(text.as_bytes())),
+        _ => Bytes::copy_from_slice(text.as_bytes()),
+    }
+}
+
+fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// `name:port` → `name` (IPv6 literals keep their brackets).
+pub fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_once(']').map_or(host, |(name, _)| &host[..name.len() + 1]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_are_stripped() {
+        assert_eq!(strip_port("localhost:8080"), "localhost");
+        assert_eq!(strip_port("[::1]:8080"), "[::1]");
+        assert_eq!(strip_port("app.example"), "app.example");
+    }
+
+    #[test]
+    fn ids_look_like_cloudfront_ids() {
+        assert_eq!(request_id().len(), 56);
+    }
+}
