@@ -19,16 +19,27 @@ pub struct CliRun {
 impl CliRun {
     /// Stdout parsed as JSON (for `--output json` runs); fails with both streams.
     pub fn json(&self) -> serde_json::Value {
-        assert_eq!(self.code, 0, "edgekit failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        assert_eq!(
+            self.code, 0,
+            "edgekit failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not JSON ({err}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
 /// Runs `edgekit <args>` with moto's endpoint and dummy credentials in the environment.
 pub fn edgekit(moto: &Moto, args: &[&str]) -> CliRun {
     let mut command = Command::new(edgekit_bin());
-    command.args(args).env_remove("AWS_PROFILE").env_remove("EDGEKIT_ORIGIN_VERIFY_SECRET");
+    command
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("EDGEKIT_ORIGIN_VERIFY_SECRET");
     for (key, value) in moto.env() {
         command.env(key, value);
     }
@@ -101,7 +112,9 @@ fn decode_base64(input: &str) -> String {
     let mut nbits = 0;
     let mut out = Vec::new();
     for byte in input.bytes() {
-        let Some(value) = ALPHABET.iter().position(|&c| c == byte) else { continue };
+        let Some(value) = ALPHABET.iter().position(|&c| c == byte) else {
+            continue;
+        };
         bits = (bits << 6) | value as u32;
         nbits += 6;
         if nbits >= 8 {

@@ -38,7 +38,11 @@ impl AwsMoto {
             wait_for_port(port, Duration::from_secs(60)),
             "moto_server did not listen on {port} within 60 s"
         );
-        Self { port, _child: child, _dir: dir }
+        Self {
+            port,
+            _child: child,
+            _dir: dir,
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -78,8 +82,11 @@ impl AwsMoto {
 
     /// A blocking HTTP/1.0 request (no chunked encoding to decode).
     fn request(&self, method: &str, path: &str) -> String {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
-        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("set timeout");
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("set timeout");
         write!(
             stream,
             "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n",
@@ -89,6 +96,8 @@ impl AwsMoto {
         let mut response = Vec::new();
         stream.read_to_end(&mut response).expect("read response");
         let text = String::from_utf8_lossy(&response).into_owned();
-        text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
     }
 }

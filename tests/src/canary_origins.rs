@@ -103,7 +103,9 @@ pub fn ok_response(extra_headers: &str, content_type: &str, body: &str) -> Strin
 
 /// A 302 to `location`.
 pub fn redirect_response(location: &str) -> String {
-    format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    format!(
+        "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
 }
 
 /// A loopback origin served by a thread (it lives for the rest of the test process).
@@ -162,7 +164,9 @@ impl Origin {
     pub fn reset() -> Self {
         Self::spawn(|mut stream, _| {
             read_head(&mut stream);
-            socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)).expect("set linger");
+            socket2::SockRef::from(&stream)
+                .set_linger(Some(Duration::ZERO))
+                .expect("set linger");
             drop(stream);
         })
     }
@@ -190,7 +194,9 @@ impl Origin {
             .expect("server cert");
         let config = Arc::new(config);
         Self::spawn(move |tcp, _| {
-            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else { return };
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                return;
+            };
             let mut tls = rustls::StreamOwned::new(conn, tcp);
             if read_head(&mut tls).is_empty() {
                 return; // the client refused the certificate
@@ -242,13 +248,19 @@ impl TestCert {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "edgekit canary test CA");
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "edgekit canary test CA");
         ca_params.not_before = now - time::Duration::days(400);
         ca_params.not_after = now + time::Duration::days(400);
         let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
         let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf = rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-        leaf.distinguished_name.push(rcgen::DnType::CommonName, names[0]);
+        let mut leaf = rcgen::CertificateParams::new(
+            names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        leaf.distinguished_name
+            .push(rcgen::DnType::CommonName, names[0]);
         leaf.not_before = now - time::Duration::days(300);
         // A few hours past the whole days, so the computed days left is exactly `days_left`.
         leaf.not_after = now + time::Duration::days(days_left) + time::Duration::hours(2);
@@ -256,7 +268,12 @@ impl TestCert {
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("ca.pem");
         std::fs::write(&ca_file, ca.pem()).unwrap();
-        Self { leaf_der: leaf_cert.der().to_vec(), key_der: leaf_key.serialize_der(), ca_file, _dir: dir }
+        Self {
+            leaf_der: leaf_cert.der().to_vec(),
+            key_der: leaf_key.serialize_der(),
+            ca_file,
+            _dir: dir,
+        }
     }
 }
 
@@ -298,7 +315,11 @@ impl Nginx {
             let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
             panic!("nginx did not listen on {port}: {log}");
         }
-        Self { port, _child: child, _dir: dir }
+        Self {
+            port,
+            _child: child,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

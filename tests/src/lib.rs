@@ -14,6 +14,7 @@ pub mod aws_cli;
 pub mod aws_moto;
 pub mod canary_origins;
 pub mod event_gen;
+pub mod dev;
 pub mod moto;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
@@ -112,10 +113,12 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
     false
 }
 
-/// A child process killed (and reaped) when dropped.
+/// A child process killed (and reaped) when dropped; with [`ChildGuard::spawn_group`], its
+/// whole process group (for tools such as `cargo lambda watch` that start children).
 pub struct ChildGuard {
     pub child: Child,
     pub name: String,
+    group: bool,
 }
 
 impl ChildGuard {
@@ -123,12 +126,26 @@ impl ChildGuard {
         let child = command
             .spawn()
             .unwrap_or_else(|err| panic!("could not start {name}: {err}"));
-        Self { child, name: name.to_owned() }
+        Self { child, name: name.to_owned(), group: false }
+    }
+
+    /// Starts the child as the leader of a new process group.
+    pub fn spawn_group(name: &str, command: &mut Command) -> Self {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+        let mut guard = Self::spawn(name, command);
+        guard.group = true;
+        guard
     }
 }
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
+        if self.group {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

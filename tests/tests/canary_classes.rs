@@ -20,13 +20,20 @@ fn target(name: &str, url: String) -> Target {
 }
 
 async fn probe(t: Target) -> ProbeResult {
-    let config = CanaryConfig { namespace: None, targets: vec![t] };
+    let config = CanaryConfig {
+        namespace: None,
+        targets: vec![t],
+    };
     let mut results = alb_canary::probe_all(&config).await.unwrap();
     results.pop().unwrap()
 }
 
 fn assert_class(r: &ProbeResult, class: Class, source: Option<Source>) {
-    assert_eq!((r.class, r.source), (class, source), "unexpected classification: {r:#?}");
+    assert_eq!(
+        (r.class, r.source),
+        (class, source),
+        "unexpected classification: {r:#?}"
+    );
 }
 
 #[tokio::test]
@@ -36,7 +43,12 @@ async fn cloudfront_502_is_from_cloudfront() {
     assert_class(&r, Class::Http5xx, Some(Source::Cloudfront));
     assert_eq!(r.status, Some(502));
     assert_eq!(r.signature.as_deref(), Some("cloudfront-server-header"));
-    assert!(r.detail.contains("CloudFront wasn't able to connect to the origin"), "{}", r.detail);
+    assert!(
+        r.detail
+            .contains("CloudFront wasn't able to connect to the origin"),
+        "{}",
+        r.detail
+    );
     assert_eq!(r.cf_pop.as_deref(), Some("FRA56-P5"));
     assert!(r.cf_id.is_some());
 }
@@ -58,8 +70,16 @@ async fn alb_502_is_from_the_alb_directly_and_through_cloudfront() {
 async fn alb_503_and_504() {
     let o503 = Origin::canned(vec![ALB_503.into()]);
     let o504 = Origin::canned(vec![ALB_504.into()]);
-    assert_class(&probe(target("a", o503.url("/"))).await, Class::Http503, Some(Source::Alb));
-    assert_class(&probe(target("b", o504.url("/"))).await, Class::Http504, Some(Source::Alb));
+    assert_class(
+        &probe(target("a", o503.url("/"))).await,
+        Class::Http503,
+        Some(Source::Alb),
+    );
+    assert_class(
+        &probe(target("b", o504.url("/"))).await,
+        Class::Http504,
+        Some(Source::Alb),
+    );
 }
 
 #[tokio::test]
@@ -74,9 +94,14 @@ async fn genuine_nginx_502_is_from_the_app() {
 #[tokio::test]
 async fn unknown_5xx_source() {
     let origin = Origin::canned(vec![
-        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops".into(),
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\noops"
+            .into(),
     ]);
-    assert_class(&probe(target("u", origin.url("/"))).await, Class::Http5xx, Some(Source::Unknown));
+    assert_class(
+        &probe(target("u", origin.url("/"))).await,
+        Class::Http5xx,
+        Some(Source::Unknown),
+    );
 }
 
 #[tokio::test]
@@ -85,7 +110,11 @@ async fn connection_reset_and_refused_are_connect() {
     let r = probe(target("reset", reset.url("/"))).await;
     assert_class(&r, Class::Connect, None);
     assert_eq!(r.status, None);
-    let r = probe(target("refused", format!("http://127.0.0.1:{}/", closed_port()))).await;
+    let r = probe(target(
+        "refused",
+        format!("http://127.0.0.1:{}/", closed_port()),
+    ))
+    .await;
     assert_class(&r, Class::Connect, None);
     assert!(r.detail.contains("refused"), "{}", r.detail);
 }
@@ -138,7 +167,8 @@ async fn tls_expired_expiring_valid_and_untrusted() {
     let mut t = target("valid", origin.https_url("/"));
     t.ca_file = Some(valid.ca_file.clone());
     t.tls_min_days = Some(14);
-    t.json_expect.insert("status".into(), JsonScalar::String("healthy".into()));
+    t.json_expect
+        .insert("status".into(), JsonScalar::String("healthy".into()));
     let r = probe(t).await;
     assert_class(&r, Class::Ok, None);
     assert_eq!(r.tls_days_left, Some(90));
@@ -180,20 +210,34 @@ async fn https_detection_checks() {
     t.checks = vec![Check::SecureCookie];
     let r = probe(t).await;
     assert_class(&r, Class::HttpsDetection, None);
-    assert!(r.detail.contains("secure-cookie") && r.detail.contains("session"), "{}", r.detail);
-    assert!(!r.detail.contains("s3cr3t"), "cookie values are never reported");
+    assert!(
+        r.detail.contains("secure-cookie") && r.detail.contains("session"),
+        "{}",
+        r.detail
+    );
+    assert!(
+        !r.detail.contains("s3cr3t"),
+        "cookie values are never reported"
+    );
 
     let issuer = Origin::canned(vec![ok_response(
         "",
         "application/json",
         r#"{"issuer":"http://id.example.test/realms/mcp","authorization_endpoint":"http://id.example.test/realms/mcp/protocol/openid-connect/auth"}"#,
     )]);
-    let mut t = target("issuer", issuer.url("/realms/mcp/.well-known/openid-configuration"));
+    let mut t = target(
+        "issuer",
+        issuer.url("/realms/mcp/.well-known/openid-configuration"),
+    );
     t.host = Some("id.example.test".into());
     t.checks = vec![Check::OidcIssuer];
     let r = probe(t).await;
     assert_class(&r, Class::HttpsDetection, None);
-    assert!(r.detail.contains("oidc-issuer") && r.detail.contains("not https"), "{}", r.detail);
+    assert!(
+        r.detail.contains("oidc-issuer") && r.detail.contains("not https"),
+        "{}",
+        r.detail
+    );
 
     let redirect = Origin::canned(vec![redirect_response(
         "https://id.example.test/realms/mcp/protocol/openid-connect/auth?client_id=web&response_type=code&redirect_uri=https%3A%2Foauth2%2Fcallback%2Fkeycloak&state=abc",
@@ -202,9 +246,16 @@ async fn https_detection_checks() {
     t.checks = vec![Check::RedirectUri];
     let r = probe(t).await;
     assert_class(&r, Class::HttpsDetection, None);
-    assert!(r.detail.contains("https:/oauth2/callback/keycloak"), "{}", r.detail);
+    assert!(
+        r.detail.contains("https:/oauth2/callback/keycloak"),
+        "{}",
+        r.detail
+    );
     assert_eq!(r.status, Some(302));
-    assert!(r.location.is_some(), "the redirect is reported, not followed");
+    assert!(
+        r.location.is_some(),
+        "the redirect is reported, not followed"
+    );
 
     let good = Origin::canned(vec![redirect_response(
         "/auth?redirect_uri=https%3A%2F%2Fapp.example.test%2Foauth2%2Fcallback",
@@ -219,11 +270,20 @@ async fn unexpected_status_and_body_mismatch() {
     let not_found = Origin::canned(vec![
         "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(),
     ]);
-    assert_class(&probe(target("404", not_found.url("/"))).await, Class::UnexpectedStatus, None);
+    assert_class(
+        &probe(target("404", not_found.url("/"))).await,
+        Class::UnexpectedStatus,
+        None,
+    );
 
-    let degraded = Origin::canned(vec![ok_response("", "application/json", r#"{"status":"degraded"}"#)]);
+    let degraded = Origin::canned(vec![ok_response(
+        "",
+        "application/json",
+        r#"{"status":"degraded"}"#,
+    )]);
     let mut t = target("json", degraded.url("/health"));
-    t.json_expect.insert("status".into(), JsonScalar::String("healthy".into()));
+    t.json_expect
+        .insert("status".into(), JsonScalar::String("healthy".into()));
     let r = probe(t).await;
     assert_class(&r, Class::BodyMismatch, None);
     assert!(r.detail.contains("degraded"), "{}", r.detail);
@@ -273,17 +333,46 @@ async fn redirects_followed_only_when_asked() {
 /// optional `Unit`/`StorageResolution`, each naming a numeric root member)]
 fn validate_emf(line: &str) -> serde_json::Value {
     const UNITS: &[&str] = &[
-        "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
-        "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
-        "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second",
-        "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second",
-        "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
     ];
     let doc: serde_json::Value = serde_json::from_str(line).expect("EMF line is JSON");
     let root = doc.as_object().expect("root object");
     let aws = root["_aws"].as_object().expect("_aws object");
-    assert!(aws["Timestamp"].as_u64().is_some_and(|t| t > 1_600_000_000_000), "Timestamp in ms");
-    let directives = aws["CloudWatchMetrics"].as_array().expect("CloudWatchMetrics array");
+    assert!(
+        aws["Timestamp"]
+            .as_u64()
+            .is_some_and(|t| t > 1_600_000_000_000),
+        "Timestamp in ms"
+    );
+    let directives = aws["CloudWatchMetrics"]
+        .as_array()
+        .expect("CloudWatchMetrics array");
     assert!(!directives.is_empty());
     for directive in directives {
         let ns = directive["Namespace"].as_str().expect("Namespace");
@@ -293,7 +382,10 @@ fn validate_emf(line: &str) -> serde_json::Value {
             assert!(set.len() <= 30);
             for dim in set {
                 let name = dim.as_str().expect("dimension name");
-                assert!(root.get(name).is_some_and(|v| v.is_string()), "dimension {name} is a string member");
+                assert!(
+                    root.get(name).is_some_and(|v| v.is_string()),
+                    "dimension {name} is a string member"
+                );
             }
         }
         let metrics = directive["Metrics"].as_array().expect("Metrics");
@@ -301,7 +393,10 @@ fn validate_emf(line: &str) -> serde_json::Value {
         for metric in metrics {
             let name = metric["Name"].as_str().expect("Name");
             assert!((1..=255).contains(&name.len()));
-            assert!(root.get(name).is_some_and(|v| v.is_number()), "metric {name} is a number member");
+            assert!(
+                root.get(name).is_some_and(|v| v.is_number()),
+                "metric {name} is a number member"
+            );
             if let Some(unit) = metric.get("Unit") {
                 assert!(UNITS.contains(&unit.as_str().unwrap()), "unit {unit}");
             }
@@ -320,8 +415,13 @@ async fn emf_lines_follow_the_specification() {
     ok.ca_file = Some(cert.ca_file.clone());
     ok.headers.0.insert("X-Origin-Verify".into(), secret.into());
     let mut edge = target("edge", cf.url("/"));
-    edge.headers.0.insert("X-Origin-Verify".into(), secret.into());
-    let config = CanaryConfig { namespace: Some("Test/Canary".into()), targets: vec![ok, edge] };
+    edge.headers
+        .0
+        .insert("X-Origin-Verify".into(), secret.into());
+    let config = CanaryConfig {
+        namespace: Some("Test/Canary".into()),
+        targets: vec![ok, edge],
+    };
     let mut out = Vec::new();
     let summary = alb_canary::run_with_emf(&config, &mut out).await.unwrap();
     assert_eq!((summary.total, summary.failed), (2, 1));
@@ -331,16 +431,38 @@ async fn emf_lines_follow_the_specification() {
     let lines: Vec<serde_json::Value> = text.lines().map(validate_emf).collect();
     assert_eq!(lines.len(), 2);
     let app = &lines[0];
-    assert_eq!(app["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Test/Canary");
-    assert_eq!(app["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0], serde_json::json!(["Target", "Path"]));
-    assert_eq!((app["Target"].as_str(), app["Path"].as_str()), (Some("app"), Some("edge")));
-    assert_eq!((app["Success"].as_u64(), app["Status502"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        app["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "Test/Canary"
+    );
+    assert_eq!(
+        app["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0],
+        serde_json::json!(["Target", "Path"])
+    );
+    assert_eq!(
+        (app["Target"].as_str(), app["Path"].as_str()),
+        (Some("app"), Some("edge"))
+    );
+    assert_eq!(
+        (app["Success"].as_u64(), app["Status502"].as_u64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(app["TlsDaysLeft"].as_i64(), Some(30));
     assert_eq!(app["Class"], "ok");
     assert!(app["Source"].is_null());
     let edge = &lines[1];
-    assert_eq!((edge["Success"].as_u64(), edge["Status5xx"].as_u64(), edge["Status502"].as_u64()), (Some(0), Some(1), Some(1)));
-    assert_eq!((edge["Class"].as_str(), edge["Source"].as_str()), (Some("http-5xx"), Some("cloudfront")));
+    assert_eq!(
+        (
+            edge["Success"].as_u64(),
+            edge["Status5xx"].as_u64(),
+            edge["Status502"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1))
+    );
+    assert_eq!(
+        (edge["Class"].as_str(), edge["Source"].as_str()),
+        (Some("http-5xx"), Some("cloudfront"))
+    );
     assert_eq!(edge["X-Amz-Cf-Pop"], "FRA56-P5");
     assert!(edge["X-Amz-Cf-Id"].is_string());
     assert!(edge.get("TlsDaysLeft").is_none(), "no TLS metric on http");
@@ -349,7 +471,10 @@ async fn emf_lines_follow_the_specification() {
 #[tokio::test]
 async fn lambda_handler_takes_direct_and_scheduled_events() {
     let origin = Origin::canned(vec![ok_response("", "text/plain", "ok")]);
-    let payload = format!(r#"{{"targets":[{{"name":"d","url":"{}","retries":0}}]}}"#, origin.url("/"));
+    let payload = format!(
+        r#"{{"targets":[{{"name":"d","url":"{}","retries":0}}]}}"#,
+        origin.url("/")
+    );
     let event: alb_canary::CanaryEvent = serde_json::from_str(&payload).unwrap();
     let summary = alb_canary::handle_event(event).await.unwrap();
     assert_eq!((summary.total, summary.failed), (1, 0));
@@ -360,5 +485,8 @@ async fn lambda_handler_takes_direct_and_scheduled_events() {
     );
     let event: alb_canary::CanaryEvent = serde_json::from_str(&refused).unwrap();
     let summary = alb_canary::handle_event(event).await.unwrap();
-    assert_eq!((summary.failed, summary.results[0].class), (1, Class::Connect));
+    assert_eq!(
+        (summary.failed, summary.results[0].class),
+        (1, Class::Connect)
+    );
 }

@@ -18,7 +18,8 @@ use aws_sdk_cloudfront::types::{
 use edgekit_tests::aws_cli::{edgekit, recording, write_handler_zip};
 use edgekit_tests::aws_moto::AwsMoto as Moto;
 
-const ACM: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0b5e8a1c-aaaa-bbbb-cccc-123456789012";
+const ACM: &str =
+    "arn:aws:acm:us-east-1:123456789012:certificate/0b5e8a1c-aaaa-bbbb-cccc-123456789012";
 
 fn cloudfront_client(moto: &Moto) -> aws_sdk_cloudfront::Client {
     let config = aws_sdk_cloudfront::Config::builder()
@@ -35,11 +36,25 @@ fn publish_creates_role_and_version_skips_unchanged_and_refuses_other_regions() 
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("fn.zip");
-    write_handler_zip(&zip, "export const handler = async (e) => e.Records[0].cf.request;\n");
+    write_handler_zip(
+        &zip,
+        "export const handler = async (e) => e.Records[0].cf.request;\n",
+    );
     let zip = zip.to_str().unwrap();
 
     moto.start_recording();
-    let first = edgekit(&moto, &["publish", "forwarded-proto", "--zip", zip, "--output", "json"]).json();
+    let first = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--zip",
+            zip,
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(first["function_name"], "edgekit-forwarded-proto");
     assert_eq!(first["version"], 1);
     assert_eq!(first["published"], true);
@@ -53,40 +68,105 @@ fn publish_creates_role_and_version_skips_unchanged_and_refuses_other_regions() 
         .iter()
         .find(|c| c.body.contains("Action=CreateRole"))
         .expect("CreateRole was sent");
-    assert!(create_role.body.contains("lambda.amazonaws.com"), "{}", create_role.body);
-    assert!(create_role.body.contains("edgelambda.amazonaws.com"), "{}", create_role.body);
-    assert!(calls.iter().any(|c| c.body.contains("AWSLambdaBasicExecutionRole")));
+    assert!(
+        create_role.body.contains("lambda.amazonaws.com"),
+        "{}",
+        create_role.body
+    );
+    assert!(
+        create_role.body.contains("edgelambda.amazonaws.com"),
+        "{}",
+        create_role.body
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.body.contains("AWSLambdaBasicExecutionRole"))
+    );
     let create_fn = calls
         .iter()
         .find(|c| c.method == "POST" && c.url.ends_with("/2015-03-31/functions"))
         .expect("CreateFunction was sent");
-    assert!(create_fn.body.contains("\"Runtime\":\"nodejs22.x\""), "{}", create_fn.body);
-    assert!(create_fn.body.contains("\"Architectures\":[\"x86_64\"]"), "{}", create_fn.body);
-    assert!(!create_fn.body.contains("Environment"), "{}", create_fn.body);
-    assert!(calls.iter().any(|c| c.url.ends_with("/versions") && c.method == "POST"));
+    assert!(
+        create_fn.body.contains("\"Runtime\":\"nodejs22.x\""),
+        "{}",
+        create_fn.body
+    );
+    assert!(
+        create_fn.body.contains("\"Architectures\":[\"x86_64\"]"),
+        "{}",
+        create_fn.body
+    );
+    assert!(
+        !create_fn.body.contains("Environment"),
+        "{}",
+        create_fn.body
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.url.ends_with("/versions") && c.method == "POST")
+    );
 
     // Same code: no new version, no upload.
     moto.start_recording();
-    let again = edgekit(&moto, &["publish", "forwarded-proto", "--zip", zip, "--output", "json"]).json();
+    let again = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--zip",
+            zip,
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(again["published"], false);
     assert_eq!(again["version"], 1);
     assert_eq!(again["code_sha256"], first["code_sha256"]);
-    let writes: Vec<_> = recording(&moto).into_iter().filter(|c| c.is_write()).collect();
-    assert!(writes.is_empty(), "unchanged code must not write: {writes:?}");
+    let writes: Vec<_> = recording(&moto)
+        .into_iter()
+        .filter(|c| c.is_write())
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "unchanged code must not write: {writes:?}"
+    );
 
     // New code: version 2.
     let zip2 = dir.path().join("fn2.zip");
-    write_handler_zip(&zip2, "export const handler = async (e) => { return e.Records[0].cf.request; };\n");
+    write_handler_zip(
+        &zip2,
+        "export const handler = async (e) => { return e.Records[0].cf.request; };\n",
+    );
     let second = edgekit(
         &moto,
-        &["publish", "forwarded-proto", "--zip", zip2.to_str().unwrap(), "--output", "json"],
+        &[
+            "publish",
+            "forwarded-proto",
+            "--zip",
+            zip2.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
     )
     .json();
     assert_eq!(second["version"], 2);
     assert_eq!(second["published"], true);
     assert_eq!(second["role_created"], false);
 
-    let refused = edgekit(&moto, &["publish", "forwarded-proto", "--zip", zip, "--region", "eu-west-1"]);
+    let refused = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--zip",
+            zip,
+            "--region",
+            "eu-west-1",
+        ],
+    );
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("us-east-1"), "{}", refused.stderr);
 }
@@ -96,23 +176,49 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("fn.zip");
-    write_handler_zip(&zip, "export const handler = async (e) => e.Records[0].cf.request;\n");
+    write_handler_zip(
+        &zip,
+        "export const handler = async (e) => e.Records[0].cf.request;\n",
+    );
     for function in ["forwarded-proto", "keycloak-host"] {
-        edgekit(&moto, &["publish", function, "--zip", zip.to_str().unwrap(), "--output", "json"]).json();
+        edgekit(
+            &moto,
+            &[
+                "publish",
+                function,
+                "--zip",
+                zip.to_str().unwrap(),
+                "--output",
+                "json",
+            ],
+        )
+        .json();
     }
     let dual = [
-        "distribution", "create", "--mode", "dual",
-        "--registry-origin", "registry-alb.example.com",
-        "--keycloak-origin", "kc-alb.example.com",
-        "--base-domain", "example.com",
-        "--certificate-arn", ACM,
-        "--attach", "--output", "json",
+        "distribution",
+        "create",
+        "--mode",
+        "dual",
+        "--registry-origin",
+        "registry-alb.example.com",
+        "--keycloak-origin",
+        "kc-alb.example.com",
+        "--base-domain",
+        "example.com",
+        "--certificate-arn",
+        ACM,
+        "--attach",
+        "--output",
+        "json",
     ];
     moto.start_recording();
     let run = edgekit(&moto, &dual);
     let out = run.json();
     let calls = recording(&moto);
-    println!("distribution create --mode dual --attach: {} API calls", calls.len());
+    println!(
+        "distribution create --mode dual --attach: {} API calls",
+        calls.len()
+    );
     for call in &calls {
         println!("  {} {}", call.method, call.url);
     }
@@ -121,14 +227,23 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     assert_eq!(out["deployment_mode"], "custom-domain");
     assert_eq!(out["registry_url"], "https://registry.example.com");
     assert_eq!(out["keycloak_url"], "https://kc.example.com");
-    assert!(run.stderr.contains("two URLs may confuse users"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("two URLs may confuse users"),
+        "{}",
+        run.stderr
+    );
     let dists = out["distributions"].as_array().unwrap();
     assert_eq!(dists.len(), 2);
     assert_eq!(dists[0]["role"], "registry");
     assert_eq!(dists[1]["role"], "keycloak");
     for d in dists {
         assert!(d["id"].as_str().is_some_and(|s| !s.is_empty()));
-        assert!(d["domain_name"].as_str().unwrap().ends_with(".cloudfront.net"));
+        assert!(
+            d["domain_name"]
+                .as_str()
+                .unwrap()
+                .ends_with(".cloudfront.net")
+        );
     }
     let secret = out["origin_verify_secret"].as_str().unwrap().to_owned();
     assert!(secret.len() >= 40);
@@ -138,7 +253,11 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
         .collect();
     assert_eq!(creates.len(), 2);
     for (create, function, alias) in [
-        (creates[0], "edgekit-forwarded-proto:1", "registry.example.com"),
+        (
+            creates[0],
+            "edgekit-forwarded-proto:1",
+            "registry.example.com",
+        ),
         (creates[1], "edgekit-keycloak-host:1", "kc.example.com"),
     ] {
         let body = &create.body;
@@ -164,7 +283,9 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     let rerun = edgekit(&moto, &dual).json();
     let calls = recording(&moto);
     assert!(
-        !calls.iter().any(|c| c.method == "POST" && c.url.ends_with("/2020-05-31/distribution")),
+        !calls
+            .iter()
+            .any(|c| c.method == "POST" && c.url.ends_with("/2020-05-31/distribution")),
         "re-run created a distribution: {calls:#?}"
     );
     assert_eq!(rerun["distributions"][0]["id"], dists[0]["id"]);
@@ -176,10 +297,20 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     let cf = edgekit(
         &moto,
         &[
-            "distribution", "create", "--mode", "cloudfront", "--name", "cfmode",
-            "--registry-origin", "registry-alb.example.com",
-            "--keycloak-origin", "kc-alb.example.com",
-            "--origin-read-timeout", "45", "--output", "json",
+            "distribution",
+            "create",
+            "--mode",
+            "cloudfront",
+            "--name",
+            "cfmode",
+            "--registry-origin",
+            "registry-alb.example.com",
+            "--keycloak-origin",
+            "kc-alb.example.com",
+            "--origin-read-timeout",
+            "45",
+            "--output",
+            "json",
         ],
     )
     .json();
@@ -188,8 +319,16 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     let registry_domain = cf["distributions"][0]["domain_name"].as_str().unwrap();
     assert_eq!(cf["registry_url"], format!("https://{registry_domain}"));
     let create = calls.iter().find(|c| c.method == "POST").unwrap();
-    assert!(create.body.contains("<OriginProtocolPolicy>http-only</OriginProtocolPolicy>"));
-    assert!(create.body.contains("<OriginReadTimeout>45</OriginReadTimeout>"));
+    assert!(
+        create
+            .body
+            .contains("<OriginProtocolPolicy>http-only</OriginProtocolPolicy>")
+    );
+    assert!(
+        create
+            .body
+            .contains("<OriginReadTimeout>45</OriginReadTimeout>")
+    );
     assert!(!create.body.contains("LambdaFunctionARN"));
 
     // Custom-domain and development modes create nothing and make no call.
@@ -201,17 +340,29 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
         let run = edgekit(
             &moto,
             &[
-                "distribution", "create", "--mode", mode,
-                "--registry-origin", "registry-alb.example.com",
-                "--keycloak-origin", "kc-alb.example.com",
-                "--base-domain", "example.com", "--output", "json",
+                "distribution",
+                "create",
+                "--mode",
+                mode,
+                "--registry-origin",
+                "registry-alb.example.com",
+                "--keycloak-origin",
+                "kc-alb.example.com",
+                "--base-domain",
+                "example.com",
+                "--output",
+                "json",
             ],
         );
         let out = run.json();
         assert_eq!(out["deployment_mode"], mode);
         assert_eq!(out["registry_url"], registry);
         assert_eq!(out["distributions"].as_array().unwrap().len(), 0);
-        assert!(run.stderr.contains("no distribution is created"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("no distribution is created"),
+            "{}",
+            run.stderr
+        );
         assert!(recording(&moto).is_empty());
     }
 }
@@ -245,7 +396,14 @@ fn rich_config() -> DistributionConfig {
         .caller_reference("rich-distribution")
         .comment("hand-made, not edgekit's")
         .enabled(true)
-        .aliases(Aliases::builder().quantity(2).items("app.example.com").items("www.example.com").build().unwrap())
+        .aliases(
+            Aliases::builder()
+                .quantity(2)
+                .items("app.example.com")
+                .items("www.example.com")
+                .build()
+                .unwrap(),
+        )
         .origins(
             Origins::builder()
                 .quantity(2)
@@ -265,7 +423,9 @@ fn rich_config() -> DistributionConfig {
                         .quantity(1)
                         .items(
                             LambdaFunctionAssociation::builder()
-                                .lambda_function_arn("arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2")
+                                .lambda_function_arn(
+                                    "arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2",
+                                )
                                 .event_type(EventType::ViewerRequest)
                                 .build()
                                 .unwrap(),
@@ -322,22 +482,50 @@ async fn attach_and_detach_keep_every_other_field_of_a_rich_distribution() {
         .await
         .unwrap();
     let id = created.distribution.unwrap().id;
-    let before = client.get_distribution_config().id(&id).send().await.unwrap();
+    let before = client
+        .get_distribution_config()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
     let etag = before.e_tag.clone().unwrap();
     let fp = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:1";
 
     // Dry run: a diff on stdout, no write.
     moto.start_recording();
-    let dry = edgekit(&moto, &["attach", "--distribution", &id, "--function-arn", fp, "--dry-run"]);
+    let dry = edgekit(
+        &moto,
+        &[
+            "attach",
+            "--distribution",
+            &id,
+            "--function-arn",
+            fp,
+            "--dry-run",
+        ],
+    );
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert!(dry.stdout.contains("+++ planned"), "{}", dry.stdout);
-    assert!(dry.stdout.contains(&format!("+{}", " ".repeat(32))) || dry.stdout.contains("edgekit-forwarded-proto:1"));
+    assert!(
+        dry.stdout.contains(&format!("+{}", " ".repeat(32)))
+            || dry.stdout.contains("edgekit-forwarded-proto:1")
+    );
     assert!(recording(&moto).iter().all(|c| !c.is_write()));
 
     moto.start_recording();
     let attach = edgekit(
         &moto,
-        &["attach", "--distribution", &id, "--function-arn", fp, "--event-type", "origin-request", "--output", "json"],
+        &[
+            "attach",
+            "--distribution",
+            &id,
+            "--function-arn",
+            fp,
+            "--event-type",
+            "origin-request",
+            "--output",
+            "json",
+        ],
     )
     .json();
     assert_eq!(attach["result"], "updated");
@@ -357,10 +545,19 @@ async fn attach_and_detach_keep_every_other_field_of_a_rich_distribution() {
         "<Comment>hand-made, not edgekit&apos;s</Comment>",
     ] {
         let alt = needle.replace("&apos;", "'");
-        assert!(put.body.contains(needle) || put.body.contains(&alt), "{needle} missing from {}", put.body);
+        assert!(
+            put.body.contains(needle) || put.body.contains(&alt),
+            "{needle} missing from {}",
+            put.body
+        );
     }
     // moto keeps everything but associations, so the whole config reads back unchanged.
-    let after = client.get_distribution_config().id(&id).send().await.unwrap();
+    let after = client
+        .get_distribution_config()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
     pretty_assertions::assert_eq!(before.distribution_config, after.distribution_config);
 
     // Invalid ARNs are refused before any call.
@@ -370,18 +567,49 @@ async fn attach_and_detach_keep_every_other_field_of_a_rich_distribution() {
         "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:live",
         "arn:aws:lambda:eu-west-1:123456789012:function:edgekit-forwarded-proto:1",
     ] {
-        let run = edgekit(&moto, &["attach", "--distribution", &id, "--function-arn", bad]);
+        let run = edgekit(
+            &moto,
+            &["attach", "--distribution", &id, "--function-arn", bad],
+        );
         assert_ne!(run.code, 0);
-        assert!(run.stderr.contains("numbered version") || run.stderr.contains("us-east-1"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("numbered version") || run.stderr.contains("us-east-1"),
+            "{}",
+            run.stderr
+        );
     }
     assert!(recording(&moto).is_empty());
 
     // Detach of something moto never stored: no write; wait sees Deployed.
     moto.start_recording();
-    let detach = edgekit(&moto, &["detach", "--distribution", &id, "--function-arn", fp, "--output", "json"]).json();
+    let detach = edgekit(
+        &moto,
+        &[
+            "detach",
+            "--distribution",
+            &id,
+            "--function-arn",
+            fp,
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(detach["result"], "unchanged");
     assert!(recording(&moto).iter().all(|c| !c.is_write()));
-    let wait = edgekit(&moto, &["wait", "--distribution", &id, "--timeout", "60", "--output", "json"]).json();
+    let wait = edgekit(
+        &moto,
+        &[
+            "wait",
+            "--distribution",
+            &id,
+            "--timeout",
+            "60",
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(wait["status"], "Deployed");
 }
 
@@ -390,16 +618,54 @@ fn destroy_deletes_and_is_resumable_and_iam_policy_prints() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("fn.zip");
-    write_handler_zip(&zip, "export const handler = async (e) => e.Records[0].cf.request;\n");
-    edgekit(&moto, &["publish", "keycloak-host", "--zip", zip.to_str().unwrap(), "--output", "json"]).json();
-    let first = edgekit(&moto, &["destroy", "--function", "edgekit-keycloak-host", "--output", "json"]).json();
+    write_handler_zip(
+        &zip,
+        "export const handler = async (e) => e.Records[0].cf.request;\n",
+    );
+    edgekit(
+        &moto,
+        &[
+            "publish",
+            "keycloak-host",
+            "--zip",
+            zip.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    )
+    .json();
+    let first = edgekit(
+        &moto,
+        &[
+            "destroy",
+            "--function",
+            "edgekit-keycloak-host",
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(first["result"], "deleted");
-    let again = edgekit(&moto, &["destroy", "--function", "edgekit-keycloak-host", "--output", "json"]).json();
+    let again = edgekit(
+        &moto,
+        &[
+            "destroy",
+            "--function",
+            "edgekit-keycloak-host",
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(again["result"], "already-gone");
 
     let policy = edgekit(&moto, &["iam-policy"]).json();
     let text = policy.to_string();
-    for needle in ["lambda:EnableReplication*", "iam:CreateServiceLinkedRole", "cloudfront:UpdateDistribution"] {
+    for needle in [
+        "lambda:EnableReplication*",
+        "iam:CreateServiceLinkedRole",
+        "cloudfront:UpdateDistribution",
+    ] {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
 }

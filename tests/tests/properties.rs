@@ -41,8 +41,13 @@ fn assert_injected_headers_are_validated(input: &edge::Request, output: &edge::R
     }
 }
 
+/// 512 cases by default; `PROPTEST_CASES=N` for a longer hunt.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn forwarded_proto_results_are_always_valid(event in origin_request_event()) {

@@ -107,7 +107,11 @@ where
                 summary,
             });
         }
-        tracing::debug!(distribution = id, attempt, "UpdateDistribution with If-Match");
+        tracing::debug!(
+            distribution = id,
+            attempt,
+            "UpdateDistribution with If-Match"
+        );
         let result = client
             .update_distribution()
             .id(id)

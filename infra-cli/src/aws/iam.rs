@@ -98,14 +98,29 @@ pub async fn ensure_edge_role(client: &Client, role_name: &str) -> miette::Resul
         .policy_arn(BASIC_EXECUTION_POLICY_ARN)
         .send()
         .await
-        .map_err(|err| miette!("AttachRolePolicy {role_name} failed: {}", DisplayErrorContext(&err)))?;
+        .map_err(|err| {
+            miette!(
+                "AttachRolePolicy {role_name} failed: {}",
+                DisplayErrorContext(&err)
+            )
+        })?;
     client
         .wait_until_role_exists()
         .role_name(role_name)
         .wait(Duration::from_secs(60))
         .await
-        .map_err(|err| miette!("waiting for role {role_name}: {}", DisplayErrorContext(&err)))?;
+        .map_err(|err| {
+            miette!(
+                "waiting for role {role_name}: {}",
+                DisplayErrorContext(&err)
+            )
+        })?;
     Ok((arn, true))
+}
+
+/// An IAM client (a global service; the us-east-1 endpoint).
+pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
+    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
 }
 
 #[cfg(test)]
@@ -120,9 +135,4 @@ mod tests {
         assert!(policy.contains("\"edgelambda.amazonaws.com\""));
         assert!(policy.contains("sts:AssumeRole"));
     }
-}
-
-/// An IAM client (a global service; the us-east-1 endpoint).
-pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
-    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
 }

@@ -52,7 +52,10 @@ where
 }
 
 /// The function's configuration, or None when it does not exist.
-pub async fn get_function(client: &Client, name: &str) -> miette::Result<Option<FunctionConfiguration>> {
+pub async fn get_function(
+    client: &Client,
+    name: &str,
+) -> miette::Result<Option<FunctionConfiguration>> {
     match client.get_function().function_name(name).send().await {
         Ok(out) => Ok(out.configuration),
         Err(err)
@@ -112,7 +115,9 @@ pub async fn create_function(
             Err(err) => return Err(lambda_err(&format!("CreateFunction {name}"), &err)),
         }
     }
-    Err(miette!("CreateFunction {name} failed: the role never became assumable"))
+    Err(miette!(
+        "CreateFunction {name} failed: the role never became assumable"
+    ))
 }
 
 /// Uploads new code ($LATEST).
@@ -199,7 +204,10 @@ pub async fn publish_version(
 }
 
 /// The highest numbered version (ListVersionsByFunction, all pages), if any.
-pub async fn latest_version(client: &Client, name: &str) -> miette::Result<Option<PublishedVersion>> {
+pub async fn latest_version(
+    client: &Client,
+    name: &str,
+) -> miette::Result<Option<PublishedVersion>> {
     let mut best: Option<PublishedVersion> = None;
     let mut marker: Option<String> = None;
     loop {

@@ -3,6 +3,7 @@
 //! Configuration follows the standard AWS chain (`AWS_PROFILE`, `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, shared config files) with the CLI's global options on top.
 
+pub mod canary;
 pub mod cloudfront;
 pub mod iam;
 pub mod lambda;

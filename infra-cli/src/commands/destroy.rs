@@ -45,7 +45,9 @@ pub enum DestroyOutcome {
     /// Nothing to delete (an earlier run finished the job).
     AlreadyGone,
     /// Detached everywhere; CloudFront still holds replicas.
-    ReplicasPending { message: String },
+    ReplicasPending {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,10 +89,9 @@ pub async fn destroy_function(
         .filter(|d| d.function_arns.iter().any(|arn| is_version_of(arn, name)))
     {
         progress.update(format!("detaching {name} from {}", dist.id));
-        let outcome = cloudfront::apply_plan(cf, &dist.id, false, |config| {
-            plan_detach(config, &request)
-        })
-        .await?;
+        let outcome =
+            cloudfront::apply_plan(cf, &dist.id, false, |config| plan_detach(config, &request))
+                .await?;
         if matches!(outcome, ApplyOutcome::Updated { .. }) {
             detached_from.push(dist.id.clone());
         }

@@ -211,7 +211,10 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
                         "{name} has no published version to attach"
                     )
                 })?;
-            functions.push((spec.role, FunctionVersionArn::parse(&latest.arn).into_diagnostic()?));
+            functions.push((
+                spec.role,
+                FunctionVersionArn::parse(&latest.arn).into_diagnostic()?,
+            ));
         }
     }
     let existing = cloudfront::list_distributions(&cf).await?;
@@ -221,10 +224,15 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
             .iter()
             .find(|(role, _)| *role == spec.role)
             .map(|(_, arn)| arn.clone());
-        let found: Option<&DistributionInfo> = existing.iter().find(|d| d.comment == spec.comment());
+        let found: Option<&DistributionInfo> =
+            existing.iter().find(|d| d.comment == spec.comment());
         let (info, created) = match found {
             Some(info) => {
-                progress.update(format!("found {} distribution {}", spec.role.as_str(), info.id));
+                progress.update(format!(
+                    "found {} distribution {}",
+                    spec.role.as_str(),
+                    info.id
+                ));
                 if let Some(arn) = &function {
                     attach_existing(&cf, &info.id, arn, &progress).await?;
                 }
@@ -301,14 +309,16 @@ async fn attach_existing(
         replace: true,
         ..request.clone()
     };
-    cloudfront::apply_plan(cf, id, false, |config| match plan_attach(config, &request) {
-        // An older version of the same function is upgraded; anything else is an error.
-        Err(PlanError::EventTypeTaken { existing, .. })
-            if is_version_of(&existing, &arn.function_name) =>
-        {
-            plan_attach(config, &upgrade)
+    cloudfront::apply_plan(cf, id, false, |config| {
+        match plan_attach(config, &request) {
+            // An older version of the same function is upgraded; anything else is an error.
+            Err(PlanError::EventTypeTaken { existing, .. })
+                if is_version_of(&existing, &arn.function_name) =>
+            {
+                plan_attach(config, &upgrade)
+            }
+            other => other,
         }
-        other => other,
     })
     .await?;
     Ok(())
@@ -326,7 +336,11 @@ fn print_report(global: &GlobalArgs, report: &CreateReport) {
                 d.role.as_str(),
                 d.id,
                 d.domain_name,
-                if d.created { ", created" } else { ", already existed" }
+                if d.created {
+                    ", created"
+                } else {
+                    ", already existed"
+                }
             ));
         }
         if let Some(secret) = &r.origin_verify_secret {

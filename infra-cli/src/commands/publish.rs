@@ -154,7 +154,8 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
                 None => {
                     progress.update(format!("ensuring execution role {}", args.role_name));
                     let iam_client = iam::client(global).await;
-                    let (arn, created) = iam::ensure_edge_role(&iam_client, &args.role_name).await?;
+                    let (arn, created) =
+                        iam::ensure_edge_role(&iam_client, &args.role_name).await?;
                     role_created = created;
                     arn
                 }

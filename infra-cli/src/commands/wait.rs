@@ -30,12 +30,19 @@ pub async fn run(args: WaitArgs, global: &GlobalArgs) -> miette::Result<ExitCode
         "waiting for distribution {} to be deployed (up to {} s)",
         args.distribution, args.timeout
     ));
-    cloudfront::wait_deployed(&client, &args.distribution, Duration::from_secs(args.timeout)).await?;
+    cloudfront::wait_deployed(
+        &client,
+        &args.distribution,
+        Duration::from_secs(args.timeout),
+    )
+    .await?;
     progress.finish(format!("distribution {} is deployed", args.distribution));
     let report = WaitReport {
         distribution: &args.distribution,
         status: "Deployed",
     };
-    print_result(global.output, &report, |r| format!("{} Deployed", r.distribution));
+    print_result(global.output, &report, |r| {
+        format!("{} Deployed", r.distribution)
+    });
     Ok(ExitCode::SUCCESS)
 }

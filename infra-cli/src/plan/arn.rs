@@ -133,7 +133,13 @@ mod tests {
 
     #[test]
     fn recognises_versions_of_a_function() {
-        assert!(is_version_of("arn:aws:lambda:us-east-1:1:function:f:3", "f"));
-        assert!(!is_version_of("arn:aws:lambda:us-east-1:1:function:fg:3", "f"));
+        assert!(is_version_of(
+            "arn:aws:lambda:us-east-1:1:function:f:3",
+            "f"
+        ));
+        assert!(!is_version_of(
+            "arn:aws:lambda:us-east-1:1:function:fg:3",
+            "f"
+        ));
     }
 }

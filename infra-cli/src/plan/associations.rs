@@ -137,7 +137,9 @@ pub struct DetachRequest {
 /// The outcome of planning: nothing to do, or the full new config to write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
-    Unchanged { reason: String },
+    Unchanged {
+        reason: String,
+    },
     Change {
         config: Box<DistributionConfig>,
         summary: String,
@@ -152,7 +154,10 @@ impl Plan {
 
 /// The associations of one behavior as a list (CloudFront omits Items when Quantity is 0).
 fn items_of(assocs: &Option<LambdaFunctionAssociations>) -> Vec<LambdaFunctionAssociation> {
-    assocs.as_ref().and_then(|a| a.items.clone()).unwrap_or_default()
+    assocs
+        .as_ref()
+        .and_then(|a| a.items.clone())
+        .unwrap_or_default()
 }
 
 /// Builds the list back with `Quantity` equal to the number of items, as the API requires.
@@ -198,7 +203,11 @@ fn targeted<'a>(
     match target {
         BehaviorTarget::Default => {}
         BehaviorTarget::All => {
-            if let Some(items) = config.cache_behaviors.as_mut().and_then(|c| c.items.as_mut()) {
+            if let Some(items) = config
+                .cache_behaviors
+                .as_mut()
+                .and_then(|c| c.items.as_mut())
+            {
                 for behavior in items.iter_mut() {
                     out.push((
                         format!("cache behavior `{}`", behavior.path_pattern),
@@ -344,7 +353,11 @@ pub fn attached_arns(config: &DistributionConfig) -> Vec<String> {
                 .map(|a| a.lambda_function_arn),
         );
     }
-    if let Some(items) = config.cache_behaviors.as_ref().and_then(|c| c.items.as_ref()) {
+    if let Some(items) = config
+        .cache_behaviors
+        .as_ref()
+        .and_then(|c| c.items.as_ref())
+    {
         for behavior in items {
             out.extend(
                 items_of(&behavior.lambda_function_associations)
@@ -372,7 +385,11 @@ fn redacted(config: &DistributionConfig) -> DistributionConfig {
     let mut config = config.clone();
     if let Some(origins) = config.origins.as_mut() {
         for origin in origins.items.iter_mut() {
-            if let Some(items) = origin.custom_headers.as_mut().and_then(|h| h.items.as_mut()) {
+            if let Some(items) = origin
+                .custom_headers
+                .as_mut()
+                .and_then(|h| h.items.as_mut())
+            {
                 for header in items.iter_mut() {
                     header.header_value = "<redacted>".to_owned();
                 }
@@ -432,9 +449,21 @@ mod tests {
             .caller_reference("rich")
             .comment("rich")
             .enabled(true)
-            .aliases(Aliases::builder().quantity(1).items("app.example.com").build().unwrap())
+            .aliases(
+                Aliases::builder()
+                    .quantity(1)
+                    .items("app.example.com")
+                    .build()
+                    .unwrap(),
+            )
             .default_cache_behavior(default)
-            .cache_behaviors(CacheBehaviors::builder().quantity(1).items(api).build().unwrap())
+            .cache_behaviors(
+                CacheBehaviors::builder()
+                    .quantity(1)
+                    .items(api)
+                    .build()
+                    .unwrap(),
+            )
             .custom_error_responses(
                 CustomErrorResponses::builder()
                     .quantity(1)
@@ -481,7 +510,8 @@ mod tests {
     #[test]
     fn attach_adds_one_item_keeps_the_rest_and_counts_right() {
         let before = rich_config();
-        let after = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let after =
+            changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
         let assocs = after
             .default_cache_behavior
             .as_ref()
@@ -511,7 +541,8 @@ mod tests {
     #[test]
     fn attach_twice_is_no_change_and_detach_restores_the_original() {
         let before = rich_config();
-        let once = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let once =
+            changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
         let twice = plan_attach(&once, &attach(FP3, false, BehaviorTarget::Default)).unwrap();
         assert!(!twice.is_change(), "{twice:?}");
         let detached = changed(
@@ -531,19 +562,27 @@ mod tests {
     #[test]
     fn another_function_on_the_event_is_an_error_unless_replace() {
         let mut config = rich_config();
-        config = changed(plan_attach(&config, &attach(OTHER, false, BehaviorTarget::Default)).unwrap());
+        config =
+            changed(plan_attach(&config, &attach(OTHER, false, BehaviorTarget::Default)).unwrap());
         let err = plan_attach(&config, &attach(FP3, false, BehaviorTarget::Default)).unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
         assert!(err.to_string().contains("--replace"), "{err}");
-        let replaced = changed(plan_attach(&config, &attach(FP3, true, BehaviorTarget::Default)).unwrap());
-        assert_eq!(attached_arns(&replaced), vec![VIEWER.to_owned(), FP3.to_owned()]);
+        let replaced =
+            changed(plan_attach(&config, &attach(FP3, true, BehaviorTarget::Default)).unwrap());
+        assert_eq!(
+            attached_arns(&replaced),
+            vec![VIEWER.to_owned(), FP3.to_owned()]
+        );
     }
 
     #[test]
     fn a_new_version_of_the_same_function_needs_replace_too() {
-        let config = changed(plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let config = changed(
+            plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap(),
+        );
         assert!(plan_attach(&config, &attach(FP4, false, BehaviorTarget::Default)).is_err());
-        let upgraded = changed(plan_attach(&config, &attach(FP4, true, BehaviorTarget::Default)).unwrap());
+        let upgraded =
+            changed(plan_attach(&config, &attach(FP4, true, BehaviorTarget::Default)).unwrap());
         assert!(attached_arns(&upgraded).contains(&FP4.to_owned()));
     }
 
@@ -551,12 +590,22 @@ mod tests {
     fn path_pattern_targets_that_behavior_only() {
         let before = rich_config();
         let after = changed(
-            plan_attach(&before, &attach(FP3, false, BehaviorTarget::PathPattern("/api/*".into()))).unwrap(),
+            plan_attach(
+                &before,
+                &attach(FP3, false, BehaviorTarget::PathPattern("/api/*".into())),
+            )
+            .unwrap(),
         );
         assert_eq!(after.default_cache_behavior, before.default_cache_behavior);
         let api = &after.cache_behaviors.as_ref().unwrap().items()[0];
-        assert_eq!(api.lambda_function_associations.as_ref().unwrap().quantity, 1);
-        let missing = plan_attach(&before, &attach(FP3, false, BehaviorTarget::PathPattern("/nope".into())));
+        assert_eq!(
+            api.lambda_function_associations.as_ref().unwrap().quantity,
+            1
+        );
+        let missing = plan_attach(
+            &before,
+            &attach(FP3, false, BehaviorTarget::PathPattern("/nope".into())),
+        );
         assert!(matches!(missing, Err(PlanError::NoSuchBehavior(_))));
     }
 
@@ -570,9 +619,15 @@ mod tests {
 
     #[test]
     fn detach_everywhere_removes_every_version_and_sets_quantity_zero() {
-        let config = changed(plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap());
         let config = changed(
-            plan_attach(&config, &attach(FP4, false, BehaviorTarget::PathPattern("/api/*".into()))).unwrap(),
+            plan_attach(&rich_config(), &attach(FP3, false, BehaviorTarget::Default)).unwrap(),
+        );
+        let config = changed(
+            plan_attach(
+                &config,
+                &attach(FP4, false, BehaviorTarget::PathPattern("/api/*".into())),
+            )
+            .unwrap(),
         );
         let cleaned = changed(
             plan_detach(
@@ -609,9 +664,13 @@ mod tests {
     #[test]
     fn diff_shows_the_new_association() {
         let before = rich_config();
-        let after = changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
+        let after =
+            changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
         let diff = render_diff(&before, &after);
-        assert!(diff.contains("+") && diff.contains("edgekit-forwarded-proto:3"), "{diff}");
+        assert!(
+            diff.contains("+") && diff.contains("edgekit-forwarded-proto:3"),
+            "{diff}"
+        );
         assert!(diff.contains("quantity: 2"), "{diff}");
     }
 }

@@ -5,10 +5,10 @@
 //! dual (both; `deployment_mode` is custom-domain) and development (neither).
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, CustomHeaders, CustomOriginConfig,
-    DefaultCacheBehavior, DistributionConfig, EventType, HttpVersion,
-    LambdaFunctionAssociation, LambdaFunctionAssociations, Method, MinimumProtocolVersion,
-    Origin, OriginCustomHeader, OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass,
-    SslProtocol, SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
+    DefaultCacheBehavior, DistributionConfig, EventType, HttpVersion, LambdaFunctionAssociation,
+    LambdaFunctionAssociations, Method, MinimumProtocolVersion, Origin, OriginCustomHeader,
+    OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, SslProtocol, SslSupportMethod,
+    ViewerCertificate, ViewerProtocolPolicy,
 };
 use clap::ValueEnum;
 use serde::Serialize;
@@ -148,15 +148,13 @@ fn clean_domain(value: &str, what: &str) -> Result<String, PlanError> {
     let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid = !value.is_empty()
         && value.len() <= 253
-        && value
-            .split('.')
-            .all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            });
+        && value.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
     if valid {
         Ok(value)
     } else {
@@ -171,7 +169,11 @@ fn clean_domain(value: &str, what: &str) -> Result<String, PlanError> {
 /// certificate in the US East (N. Virginia) Region (us-east-1)"]
 fn check_certificate(arn: &str) -> Result<(), PlanError> {
     let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() < 6 || parts[0] != "arn" || parts[2] != "acm" || !parts[5].starts_with("certificate/") {
+    if parts.len() < 6
+        || parts[0] != "arn"
+        || parts[2] != "acm"
+        || !parts[5].starts_with("certificate/")
+    {
         return Err(PlanError::InvalidOption(format!(
             "--certificate-arn `{arn}` is not an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>)"
         )));
@@ -197,7 +199,10 @@ pub fn plan_mode(opts: &ModeOptions) -> Result<ModePlan, PlanError> {
     }
     if opts.name.is_empty()
         || opts.name.len() > 64
-        || !opts.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        || !opts
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         return Err(PlanError::InvalidOption(
             "--name must be 1-64 letters, digits or dashes".to_owned(),
@@ -488,17 +493,34 @@ mod tests {
     #[test]
     fn cloudfront_mode_uses_http_only_origins_and_dual_https_only() {
         let cf = plan_mode(&opts(DeploymentMode::Cloudfront)).unwrap();
-        assert!(cf.distributions.iter().all(|d| d.origin_protocol == OriginProtocolPolicy::HttpOnly));
+        assert!(
+            cf.distributions
+                .iter()
+                .all(|d| d.origin_protocol == OriginProtocolPolicy::HttpOnly)
+        );
         let mut dual_opts = opts(DeploymentMode::Dual);
         dual_opts.certificate_arn =
             Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
         let dual = plan_mode(&dual_opts).unwrap();
-        assert!(dual.distributions.iter().all(|d| d.origin_protocol == OriginProtocolPolicy::HttpsOnly));
-        assert_eq!(dual.distributions[0].aliases, vec!["registry.example.com".to_owned()]);
-        assert_eq!(dual.distributions[1].aliases, vec!["kc.example.com".to_owned()]);
+        assert!(
+            dual.distributions
+                .iter()
+                .all(|d| d.origin_protocol == OriginProtocolPolicy::HttpsOnly)
+        );
+        assert_eq!(
+            dual.distributions[0].aliases,
+            vec!["registry.example.com".to_owned()]
+        );
+        assert_eq!(
+            dual.distributions[1].aliases,
+            vec!["kc.example.com".to_owned()]
+        );
         assert_eq!(
             dual.custom_urls,
-            Some(("https://registry.example.com".into(), "https://kc.example.com".into()))
+            Some((
+                "https://registry.example.com".into(),
+                "https://kc.example.com".into()
+            ))
         );
     }
 
@@ -513,7 +535,12 @@ mod tests {
     fn custom_domain_needs_a_base_domain() {
         let mut o = opts(DeploymentMode::CustomDomain);
         o.base_domain = None;
-        assert!(plan_mode(&o).unwrap_err().to_string().contains("--base-domain"));
+        assert!(
+            plan_mode(&o)
+                .unwrap_err()
+                .to_string()
+                .contains("--base-domain")
+        );
         o.root_domain = Some("example.org".into());
         assert_eq!(
             plan_mode(&o).unwrap().custom_urls.unwrap().0,
@@ -535,10 +562,22 @@ mod tests {
     fn config_carries_policies_headers_and_association() {
         let plan = plan_mode(&opts(DeploymentMode::Cloudfront)).unwrap();
         let arn = "arn:aws:lambda:us-east-1:1:function:edgekit-forwarded-proto:1";
-        let config = build_config(&plan.distributions[0], ORIGIN_VERIFY_HEADER, "s3cret", Some(arn)).unwrap();
+        let config = build_config(
+            &plan.distributions[0],
+            ORIGIN_VERIFY_HEADER,
+            "s3cret",
+            Some(arn),
+        )
+        .unwrap();
         let behavior = config.default_cache_behavior.as_ref().unwrap();
-        assert_eq!(behavior.viewer_protocol_policy, ViewerProtocolPolicy::RedirectToHttps);
-        assert_eq!(behavior.cache_policy_id.as_deref(), Some(CACHING_DISABLED_POLICY_ID));
+        assert_eq!(
+            behavior.viewer_protocol_policy,
+            ViewerProtocolPolicy::RedirectToHttps
+        );
+        assert_eq!(
+            behavior.cache_policy_id.as_deref(),
+            Some(CACHING_DISABLED_POLICY_ID)
+        );
         assert_eq!(
             behavior.origin_request_policy_id.as_deref(),
             Some(ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID)
@@ -553,7 +592,10 @@ mod tests {
         assert_eq!(headers.items()[0].header_value, "https");
         assert_eq!(headers.items()[1].header_value, "s3cret");
         let custom = origin.custom_origin_config.as_ref().unwrap();
-        assert_eq!(custom.origin_protocol_policy, OriginProtocolPolicy::HttpOnly);
+        assert_eq!(
+            custom.origin_protocol_policy,
+            OriginProtocolPolicy::HttpOnly
+        );
         assert_eq!(custom.origin_read_timeout, Some(60));
         assert_eq!(config.comment, "edgekit:mcp:registry");
     }

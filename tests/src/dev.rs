@@ -1,0 +1,174 @@
+//! Helpers for the `edgekit dev` end-to-end tests: start the emulator, the Python ASGI
+//! servers (uvicorn, hypercorn) and nginx on free loopback ports, each killed on drop.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::{ChildGuard, edgekit_bin, free_port, system_bin, venv_bin, wait_for_port, workspace_root};
+
+/// `tests/fixtures/`.
+pub fn fixtures_dir() -> PathBuf {
+    workspace_root().join("tests").join("fixtures")
+}
+
+/// A running `edgekit dev`.
+pub struct Dev {
+    pub https_port: u16,
+    pub http_port: u16,
+    /// The ALB listener reached directly (`--alb-listen`).
+    pub alb_port: u16,
+    pub keycloak_port: u16,
+    guard: ChildGuard,
+    stderr_path: PathBuf,
+    stdout_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Dev {
+    /// Starts `edgekit dev` (cloudfront mode unless `extra` says otherwise) on free ports.
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (https_port, http_port, alb_port, keycloak_port) = (free_port(), free_port(), free_port(), free_port());
+        let stderr_path = dir.path().join("stderr.log");
+        let stdout_path = dir.path().join("stdout.log");
+        let mut command = Command::new(edgekit_bin());
+        command
+            .arg("dev")
+            .args(["--listen", &format!("127.0.0.1:{https_port}")])
+            .args(["--http-listen", &format!("127.0.0.1:{http_port}")])
+            .args(["--alb-listen", &format!("127.0.0.1:{alb_port}")])
+            .args(["--keycloak-listen", &format!("127.0.0.1:{keycloak_port}")])
+            .args(extra)
+            .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr_path).expect("stderr file"));
+        let guard = ChildGuard::spawn("edgekit dev", &mut command);
+        let dev = Self { https_port, http_port, alb_port, keycloak_port, guard, stderr_path, stdout_path, _dir: dir };
+        if !wait_for_port(https_port, Duration::from_secs(30)) || !wait_for_port(alb_port, Duration::from_secs(5)) {
+            panic!("edgekit dev did not start:\nstdout:\n{}\nstderr:\n{}", dev.stdout(), dev.stderr());
+        }
+        dev
+    }
+
+    /// `https://127.0.0.1:<port><path>` on the CloudFront viewer listener.
+    pub fn https(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.https_port)
+    }
+
+    /// `http://127.0.0.1:<port><path>` on the HTTP viewer listener.
+    pub fn http(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    /// The ALB listener reached directly.
+    pub fn alb(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.alb_port)
+    }
+
+    /// What the emulator logged so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// What the emulator printed so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout_path).unwrap_or_default()
+    }
+
+    /// Whether the emulator is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.guard.child.try_wait(), Ok(None))
+    }
+}
+
+/// A Python ASGI server from the test venv.
+pub struct PyServer {
+    pub port: u16,
+    _guard: ChildGuard,
+}
+
+impl PyServer {
+    /// `uvicorn dev_app:<app> --proxy-headers --forwarded-allow-ips '*'`.
+    pub fn uvicorn(app: &str) -> Self {
+        let port = free_port();
+        let mut command = Command::new(venv_bin("uvicorn"));
+        command
+            .arg(format!("dev_app:{app}"))
+            .arg("--app-dir")
+            .arg(fixtures_dir())
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--proxy-headers", "--forwarded-allow-ips", "*", "--log-level", "warning"])
+            .stdout(Stdio::null());
+        Self::wait("uvicorn", port, &mut command)
+    }
+
+    /// `hypercorn dev_app:<app>` (the app brings its own ProxyFixMiddleware).
+    pub fn hypercorn(app: &str) -> Self {
+        let port = free_port();
+        let mut command = Command::new(venv_bin("hypercorn"));
+        command
+            .arg(format!("dev_app:{app}"))
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .current_dir(fixtures_dir())
+            .stdout(Stdio::null());
+        Self::wait("hypercorn", port, &mut command)
+    }
+
+    fn wait(name: &str, port: u16, command: &mut Command) -> Self {
+        let guard = ChildGuard::spawn(name, command);
+        assert!(wait_for_port(port, Duration::from_secs(30)), "{name} did not start on port {port}");
+        Self { port, _guard: guard }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// nginx (Debian `nginx-light`) in the foreground with its own prefix, pid, logs and temp
+/// paths, running `docs/nginx-snippet.conf` in front of `upstream_port`.
+pub struct Nginx {
+    pub port: u16,
+    _guard: ChildGuard,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    pub fn with_snippet(upstream_port: u16) -> Self {
+        let snippet = std::fs::read_to_string(workspace_root().join("docs/nginx-snippet.conf")).expect("read snippet");
+        let port = free_port();
+        let snippet = snippet.replace("listen 8000;", &format!("listen 127.0.0.1:{port};"));
+        assert!(snippet.contains(&format!("127.0.0.1:{port}")), "the snippet's `listen 8000;` line moved");
+        Self::start(port, &format!("upstream app_upstream {{ server 127.0.0.1:{upstream_port}; keepalive 16; }}\n{snippet}"))
+    }
+
+    /// Starts nginx with `http_block` inside `http {}`.
+    pub fn start(port: u16, http_block: &str) -> Self {
+        let nginx = system_bin("nginx", "apt-get install -y nginx-light");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().display();
+        let conf = format!(
+            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{http_block}\n}}\n"
+        );
+        let conf_path = dir.path().join("nginx.conf");
+        std::fs::write(&conf_path, conf).expect("write nginx.conf");
+        let mut command = Command::new(nginx);
+        command
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&conf_path)
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null());
+        let guard = ChildGuard::spawn("nginx", &mut command);
+        if !wait_for_port(port, Duration::from_secs(10)) {
+            let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+            panic!("nginx did not start on {port}: {log}");
+        }
+        Self { port, _guard: guard, _dir: dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
