@@ -13,7 +13,11 @@ pub enum OutputFormat {
 }
 
 /// Prints a result on stdout: `text` through the given renderer, `json` as pretty JSON.
-pub fn print_result<T: Serialize>(format: OutputFormat, value: &T, text: impl FnOnce(&T) -> String) {
+pub fn print_result<T: Serialize>(
+    format: OutputFormat,
+    value: &T,
+    text: impl FnOnce(&T) -> String,
+) {
     match format {
         OutputFormat::Json => match serde_json::to_string_pretty(value) {
             Ok(json) => println!("{json}"),
@@ -43,7 +47,9 @@ impl Progress {
             let spinner = indicatif::ProgressBar::new_spinner();
             spinner.enable_steady_tick(std::time::Duration::from_millis(100));
             spinner.set_message(message);
-            Self { spinner: Some(spinner) }
+            Self {
+                spinner: Some(spinner),
+            }
         } else {
             eprintln!("{message}");
             Self { spinner: None }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::aws_moto::AwsMoto as Moto;
+use crate::moto::Moto;
 use crate::{edgekit_bin, venv_bin};
 
 /// What one CLI run printed.

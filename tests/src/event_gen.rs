@@ -54,10 +54,17 @@ fn viewer_header_name() -> impl Strategy<Value = String> {
 pub fn origin_request_event() -> impl Strategy<Value = CloudFrontEvent> {
     (
         host_value(),
-        proptest::option::of(prop_oneof![nasty_value(), Just("https".to_owned()), Just("http".to_owned())]),
+        proptest::option::of(prop_oneof![
+            nasty_value(),
+            Just("https".to_owned()),
+            Just("http".to_owned())
+        ]),
         proptest::collection::vec((viewer_header_name(), nasty_value()), 0..6),
         proptest::collection::vec(
-            (prop_oneof![Just("x-origin-verify".to_owned()), "x-[a-z]{1,8}"], clean_value()),
+            (
+                prop_oneof![Just("x-origin-verify".to_owned()), "x-[a-z]{1,8}"],
+                clean_value(),
+            ),
             0..3,
         ),
         "/[a-zA-Z0-9._~%/-]{0,40}",
@@ -69,55 +76,60 @@ pub fn origin_request_event() -> impl Strategy<Value = CloudFrontEvent> {
         ],
         "[a-zA-Z0-9=&%]{0,20}",
     )
-        .prop_map(|(host, proto, spoofed, ordinary, uri, method, client_ip, querystring)| {
-            let mut headers = Headers::new();
-            headers.append("Host", host);
-            headers.append("Via", "2.0 2afae0d44e2540f472c0635ab62c232b.cloudfront.net (CloudFront)");
-            headers.append("User-Agent", "Amazon CloudFront");
-            if let Some(proto) = proto {
-                headers.append("CloudFront-Forwarded-Proto", proto);
-            }
-            for (name, value) in spoofed {
-                headers.append(&name, value);
-            }
-            for (name, value) in ordinary {
-                headers.append(&name, value);
-            }
-            let request = Request {
-                client_ip,
-                headers,
-                method: method.to_owned(),
-                querystring,
-                uri,
-                origin: Some(Origin {
-                    custom: Some(CustomOrigin {
-                        custom_headers: Headers::new(),
-                        domain_name: "alb-123.us-east-1.elb.amazonaws.com".into(),
-                        keepalive_timeout: Some(5),
-                        path: String::new(),
-                        port: Some(80),
-                        protocol: Some("http".into()),
-                        read_timeout: Some(60),
-                        ssl_protocols: Some(vec!["TLSv1.2".into()]),
+        .prop_map(
+            |(host, proto, spoofed, ordinary, uri, method, client_ip, querystring)| {
+                let mut headers = Headers::new();
+                headers.append("Host", host);
+                headers.append(
+                    "Via",
+                    "2.0 2afae0d44e2540f472c0635ab62c232b.cloudfront.net (CloudFront)",
+                );
+                headers.append("User-Agent", "Amazon CloudFront");
+                if let Some(proto) = proto {
+                    headers.append("CloudFront-Forwarded-Proto", proto);
+                }
+                for (name, value) in spoofed {
+                    headers.append(&name, value);
+                }
+                for (name, value) in ordinary {
+                    headers.append(&name, value);
+                }
+                let request = Request {
+                    client_ip,
+                    headers,
+                    method: method.to_owned(),
+                    querystring,
+                    uri,
+                    origin: Some(Origin {
+                        custom: Some(CustomOrigin {
+                            custom_headers: Headers::new(),
+                            domain_name: "alb-123.us-east-1.elb.amazonaws.com".into(),
+                            keepalive_timeout: Some(5),
+                            path: String::new(),
+                            port: Some(80),
+                            protocol: Some("http".into()),
+                            read_timeout: Some(60),
+                            ssl_protocols: Some(vec!["TLSv1.2".into()]),
+                            extra: Default::default(),
+                        }),
+                        s3: None,
                         extra: Default::default(),
                     }),
-                    s3: None,
+                    body: None,
                     extra: Default::default(),
-                }),
-                body: None,
-                extra: Default::default(),
-            };
-            CloudFrontEvent::from_cf(Cf {
-                config: CfConfig {
-                    distribution_domain_name: "d111111abcdef8.cloudfront.net".into(),
-                    distribution_id: "EDFDVBD6EXAMPLE".into(),
-                    event_type: EventType::OriginRequest,
-                    request_id: Some("req".into()),
+                };
+                CloudFrontEvent::from_cf(Cf {
+                    config: CfConfig {
+                        distribution_domain_name: "d111111abcdef8.cloudfront.net".into(),
+                        distribution_id: "EDFDVBD6EXAMPLE".into(),
+                        event_type: EventType::OriginRequest,
+                        request_id: Some("req".into()),
+                        extra: Default::default(),
+                    },
+                    request,
+                    response: None,
                     extra: Default::default(),
-                },
-                request,
-                response: None,
-                extra: Default::default(),
-            })
-        })
+                })
+            },
+        )
 }

@@ -11,7 +11,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod aws_cli;
-pub mod aws_moto;
 pub mod canary_origins;
 pub mod event_gen;
 pub mod dev;

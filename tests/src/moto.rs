@@ -1,26 +1,36 @@
-//! A real `moto_server` (the local AWS API emulator from PyPI) on a free loopback port.
+//! A real `moto_server` (the local AWS API emulator from PyPI) on a free loopback port, with
+//! a request recording private to it.
+//!
+//! moto's recorder writes to `MOTO_RECORDER_FILEPATH` (default `./moto_recording` in the
+//! server's working directory), so two servers started from one test binary would share one
+//! recording; this one gets its own file and working directory in a temp dir.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{free_port, venv_bin, wait_for_port, ChildGuard};
+use crate::{ChildGuard, free_port, venv_bin, wait_for_port};
 
-/// A running moto server; killed when dropped.
+/// A running moto server with its own recording file; killed when dropped.
 pub struct Moto {
     pub port: u16,
     _child: ChildGuard,
+    _dir: tempfile::TempDir,
 }
 
 impl Moto {
-    /// Starts `moto_server -H 127.0.0.1 -p PORT` from the test venv with request recording
-    /// enabled and AWS-managed IAM policies loaded.
+    /// Starts `moto_server` on a free loopback port with recording enabled and AWS-managed
+    /// IAM policies loaded.
     pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for moto");
         let port = free_port();
         let mut command = Command::new(venv_bin("moto_server"));
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(dir.path())
             .env("MOTO_ENABLE_RECORDING", "True")
+            .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -29,7 +39,11 @@ impl Moto {
             wait_for_port(port, Duration::from_secs(60)),
             "moto_server did not listen on {port} within 60 s"
         );
-        Self { port, _child: child }
+        Self {
+            port,
+            _child: child,
+            _dir: dir,
+        }
     }
 
     /// The endpoint URL to give the SDK or `edgekit --endpoint-url`.
@@ -37,7 +51,7 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Environment for a child process (the CLI, cargo lambda) that talks to this moto.
+    /// Environment for the CLI: moto's endpoint, dummy credentials, no shared config.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ACCESS_KEY_ID", "testing".into()),
@@ -52,20 +66,16 @@ impl Moto {
         ]
     }
 
-    fn post(&self, path: &str) -> String {
-        http_request(self.port, "POST", path)
-    }
-
-    /// Starts moto's request recorder (`/moto-api/recorder/start-recording`).
+    /// Clears the recording and starts recording.
     pub fn start_recording(&self) {
-        self.post("/moto-api/recorder/reset-recording");
-        self.post("/moto-api/recorder/start-recording");
+        self.request("POST", "/moto-api/recorder/reset-recording");
+        self.request("POST", "/moto-api/recorder/start-recording");
     }
 
-    /// Stops recording and returns the recorded requests (one JSON object a line).
+    /// Stops recording and returns the recorded requests (one JSON object per line).
     pub fn download_recording(&self) -> Vec<serde_json::Value> {
-        self.post("/moto-api/recorder/stop-recording");
-        let body = http_request(self.port, "GET", "/moto-api/recorder/download-recording");
+        self.request("POST", "/moto-api/recorder/stop-recording");
+        let body = self.request("GET", "/moto-api/recorder/download-recording");
         body.lines()
             .filter(|line| !line.trim().is_empty())
             .map(|line| serde_json::from_str(line).expect("recorder line is JSON"))
@@ -74,44 +84,27 @@ impl Moto {
 
     /// Resets all moto state (`/moto-api/reset`).
     pub fn reset(&self) {
-        self.post("/moto-api/reset");
+        self.request("POST", "/moto-api/reset");
     }
-}
 
-/// A minimal blocking HTTP/1.1 request on loopback, to keep this helper free of an HTTP
-/// client stack (the tests that need one bring reqwest).
-fn http_request(port: u16, method: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("set timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write request");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read response");
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        decode_chunked(body)
-    } else {
-        body.to_owned()
+    /// A blocking HTTP/1.0 request (no chunked encoding to decode).
+    fn request(&self, method: &str, path: &str) -> String {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("set timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\r\n",
+            self.port
+        )
+        .expect("write request");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read response");
+        let text = String::from_utf8_lossy(&response).into_owned();
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
     }
-}
-
-fn decode_chunked(mut body: &str) -> String {
-    let mut out = String::new();
-    loop {
-        let Some((size_line, rest)) = body.split_once("\r\n") else { break };
-        let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
-    }
-    out
 }

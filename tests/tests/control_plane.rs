@@ -16,7 +16,7 @@ use aws_sdk_cloudfront::types::{
     OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
 };
 use edgekit_tests::aws_cli::{edgekit, recording, write_handler_zip};
-use edgekit_tests::aws_moto::AwsMoto as Moto;
+use edgekit_tests::moto::Moto;
 
 const ACM: &str =
     "arn:aws:acm:us-east-1:123456789012:certificate/0b5e8a1c-aaaa-bbbb-cccc-123456789012";

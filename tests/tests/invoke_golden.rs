@@ -11,8 +11,16 @@ use serde_json::{Value, json};
 /// (function, config fixture, golden folder)
 const CASES: &[(&str, Option<&str>, &str)] = &[
     ("forwarded-proto", None, "forwarded-proto"),
-    ("forwarded-proto", Some("config-forwarded-proto.json"), "forwarded-proto-configured"),
-    ("keycloak-host", Some("config-keycloak-host.json"), "keycloak-host"),
+    (
+        "forwarded-proto",
+        Some("config-forwarded-proto.json"),
+        "forwarded-proto-configured",
+    ),
+    (
+        "keycloak-host",
+        Some("config-keycloak-host.json"),
+        "keycloak-host",
+    ),
 ];
 
 /// Every event fixture (files with `Records`), sorted.
@@ -22,7 +30,8 @@ fn event_fixtures() -> Vec<PathBuf> {
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .filter(|path| {
-            let value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let value: Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
             value.get("Records").is_some()
         })
         .collect();
@@ -50,7 +59,11 @@ fn invoke(function: &str, event: &Path, config: Option<&str>) -> Value {
 fn every_fixture_answers_as_its_golden_file_says() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let fixtures = event_fixtures();
-    assert!(fixtures.len() >= 20, "expected the fixture set in events/, found {}", fixtures.len());
+    assert!(
+        fixtures.len() >= 20,
+        "expected the fixture set in events/, found {}",
+        fixtures.len()
+    );
     let mut mismatches = Vec::new();
     for (function, config, folder) in CASES {
         let golden_dir = events_dir().join("golden").join(folder);
@@ -66,7 +79,10 @@ fn every_fixture_answers_as_its_golden_file_says() {
             let expected: Value = match std::fs::read_to_string(&golden) {
                 Ok(text) => serde_json::from_str(&text).unwrap(),
                 Err(_) => {
-                    mismatches.push(format!("{}: no golden file (run with UPDATE_GOLDEN=1)", golden.display()));
+                    mismatches.push(format!(
+                        "{}: no golden file (run with UPDATE_GOLDEN=1)",
+                        golden.display()
+                    ));
                     continue;
                 }
             };
@@ -80,7 +96,12 @@ fn every_fixture_answers_as_its_golden_file_says() {
             }
         }
     }
-    assert!(mismatches.is_empty(), "{} mismatch(es):\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatch(es):\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -103,7 +124,11 @@ fn bad_event_json_exits_2_with_the_json_path() {
 fn bad_config_exits_2_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.json");
-    std::fs::write(&config, r#"{"public_hosts": ["auth.example.com"], "alowed_paths": []}"#).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"public_hosts": ["auth.example.com"], "alowed_paths": []}"#,
+    )
+    .unwrap();
     let output = Command::new(edgekit_bin())
         .args(["invoke", "keycloak-host", "--event"])
         .arg(events_dir().join("keycloak-realm-discovery.json"))
@@ -124,7 +149,11 @@ fn keycloak_host_without_config_says_what_is_missing() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8(output.stderr).unwrap().contains("public_hosts"));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("public_hosts")
+    );
 }
 
 #[test]

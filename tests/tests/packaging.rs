@@ -108,8 +108,9 @@ fn invalid_config_is_refused_naming_the_field() {
 fn run_handler(dir: &Path, events: &[serde_json::Value]) -> (Vec<serde_json::Value>, String) {
     let script = r#"
 import { pathToFileURL } from "node:url";
-const { handler } = await import(pathToFileURL(process.argv[2] + "/index.mjs").href);
-for (const event of JSON.parse(process.argv[3])) console.log(JSON.stringify(await handler(event)));
+// with -e, argv[1] is the first argument
+const { handler } = await import(pathToFileURL(process.argv[1] + "/index.mjs").href);
+for (const event of JSON.parse(process.argv[2])) console.log(JSON.stringify(await handler(event)));
 "#;
     let output = Command::new(system_bin("node", "apt-get install nodejs (Node.js 20+)"))
         .args(["--input-type=module", "-e", script])
@@ -145,7 +146,7 @@ fn refused_event_gives_a_generated_500_and_one_log_line_without_secrets() {
     let viewer: serde_json::Value =
         serde_json::from_slice(&std::fs::read(events_dir().join("aws-viewer-request.json")).unwrap()).unwrap();
     let malformed = serde_json::json!({ "Records": [{ "cf": { "request": { "headers": {
-        "cookie": [{ "key": "Cookie", "value": "session=client-cookie-value" }] } } }] });
+        "cookie": [{ "key": "Cookie", "value": "session=client-cookie-value" }] } } } }] });
     let (results, stderr) = run_handler(&dir, &[viewer, malformed]);
     assert_eq!(results.len(), 2);
     results.iter().for_each(assert_generated_500);

@@ -10,14 +10,22 @@ use proptest::prelude::*;
 
 fn keycloak_config() -> keycloak_host::Config {
     keycloak_host::Config {
-        public_hosts: vec!["auth.example.com".into(), "d111111abcdef8.cloudfront.net".into()],
+        public_hosts: vec![
+            "auth.example.com".into(),
+            "d111111abcdef8.cloudfront.net".into(),
+        ],
         ..keycloak_host::Config::default()
     }
 }
 
 /// The injected headers must come from validated values only.
-fn assert_injected_headers_are_validated(input: &edge::Request, output: &edge::Request, proto_header: &str) {
-    let host = parse_host(input.headers.first("host").unwrap()).expect("forwarded only with a valid Host");
+fn assert_injected_headers_are_validated(
+    input: &edge::Request,
+    output: &edge::Request,
+    proto_header: &str,
+) {
+    let host =
+        parse_host(input.headers.first("host").unwrap()).expect("forwarded only with a valid Host");
     let xfh: Vec<_> = output.headers.values("x-forwarded-host").collect();
     assert_eq!(xfh, [host.to_header_value().as_str()]);
     let proto: Vec<_> = output.headers.values(proto_header).collect();
@@ -34,7 +42,12 @@ fn assert_injected_headers_are_validated(input: &edge::Request, output: &edge::R
     };
     assert_eq!(forwarded[0], element.render());
     for stripped in DEFAULT_STRIP_HEADERS {
-        let injected = ["x-forwarded-host", "x-forwarded-port", "forwarded", "x-cloudfront-forwarded-proto"];
+        let injected = [
+            "x-forwarded-host",
+            "x-forwarded-port",
+            "forwarded",
+            "x-cloudfront-forwarded-proto",
+        ];
         if !injected.contains(stripped) {
             assert!(!output.headers.contains(stripped), "{stripped} survived");
         }
@@ -43,7 +56,10 @@ fn assert_injected_headers_are_validated(input: &edge::Request, output: &edge::R
 
 /// 512 cases by default; `PROPTEST_CASES=N` for a longer hunt.
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
 }
 
 proptest! {

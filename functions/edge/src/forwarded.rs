@@ -92,7 +92,10 @@ mod tests {
             host: Some("app.example.com"),
             proto: Some(Proto::Https),
         };
-        assert_eq!(element.render(), "for=192.0.2.60;host=app.example.com;proto=https");
+        assert_eq!(
+            element.render(),
+            "for=192.0.2.60;host=app.example.com;proto=https"
+        );
         let v6 = ForwardedElement {
             for_node: Some(for_node("2001:db8:cafe::17")),
             host: Some("app.example.com:8443"),

@@ -45,7 +45,10 @@ pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, Config
     let deserializer = &mut serde_json::Deserializer::from_str(json);
     let config: F::Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
-        ConfigProblem::new(if path == "." { "config".into() } else { path }, err.into_inner().to_string())
+        ConfigProblem::new(
+            if path == "." { "config".into() } else { path },
+            err.into_inner().to_string(),
+        )
     })?;
     F::check_config(&config)?;
     Ok(config)
@@ -61,7 +64,10 @@ pub fn event_from_json(json: &[u8]) -> Result<CloudFrontEvent, RunError> {
 }
 
 /// Event JSON in, result JSON out: the path every host takes.
-pub fn run_json<F: EdgeFunction>(config: &F::Config, event_json: &[u8]) -> Result<Vec<u8>, RunError> {
+pub fn run_json<F: EdgeFunction>(
+    config: &F::Config,
+    event_json: &[u8],
+) -> Result<Vec<u8>, RunError> {
     let event = event_from_json(event_json)?;
     let result = F::handle(config, event).map_err(|err| RunError::Handler(err.to_string()))?;
     serde_json::to_vec(&result).map_err(|err| RunError::Serialise(err.to_string()))
@@ -80,7 +86,10 @@ pub fn config_from_env<F: EdgeFunction>() -> Result<F::Config, ConfigProblem> {
         }
         Some(path) => {
             let text = std::fs::read_to_string(&path).map_err(|err| {
-                ConfigProblem::new("EDGEKIT_CONFIG", format!("cannot read {}: {err}", path.to_string_lossy()))
+                ConfigProblem::new(
+                    "EDGEKIT_CONFIG",
+                    format!("cannot read {}: {err}", path.to_string_lossy()),
+                )
             })?;
             config_from_json::<F>(&text)
         }

@@ -18,7 +18,10 @@ pub struct HeaderEntry {
 impl HeaderEntry {
     /// An entry with an explicit case-preserving key.
     pub fn new(key: &str, value: impl Into<String>) -> Self {
-        Self { key: Some(key.to_owned()), value: value.into() }
+        Self {
+            key: Some(key.to_owned()),
+            value: value.into(),
+        }
     }
 }
 

@@ -52,8 +52,23 @@ pub fn parse_host(value: &str) -> Result<Host, HostError> {
         return Err(HostError::TooLong);
     }
     if let Some(bad) = value.chars().find(|c| {
-        matches!(c, '\r' | '\n' | '\0' | ',' | ' ' | '\t' | '@' | '"' | '\'' | '\\' | '/' | '?' | '#' | ';' | '=')
-            || c.is_control()
+        matches!(
+            c,
+            '\r' | '\n'
+                | '\0'
+                | ','
+                | ' '
+                | '\t'
+                | '@'
+                | '"'
+                | '\''
+                | '\\'
+                | '/'
+                | '?'
+                | '#'
+                | ';'
+                | '='
+        ) || c.is_control()
             || !c.is_ascii()
     }) {
         return Err(HostError::ForbiddenChar(bad));
@@ -73,7 +88,10 @@ pub fn parse_host(value: &str) -> Result<Host, HostError> {
     } else if !is_reg_name(name) {
         return Err(HostError::Invalid);
     }
-    Ok(Host { name: name.to_ascii_lowercase(), port })
+    Ok(Host {
+        name: name.to_ascii_lowercase(),
+        port,
+    })
 }
 
 fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
@@ -90,7 +108,8 @@ fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
         Some(index) => {
             let (name, port) = value.split_at(index);
             let digits = port.strip_prefix(':').ok_or(HostError::Invalid)?;
-            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
                 return Err(HostError::BadPort);
             }
             match digits.parse::<u16>() {
@@ -111,7 +130,9 @@ fn is_reg_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
@@ -121,21 +142,42 @@ mod tests {
 
     #[test]
     fn accepts_names_ips_and_ports() {
-        assert_eq!(parse_host("App.Example.COM").unwrap().name, "app.example.com");
+        assert_eq!(
+            parse_host("App.Example.COM").unwrap().name,
+            "app.example.com"
+        );
         assert_eq!(parse_host("example.com:8443").unwrap().port, Some(8443));
         assert_eq!(parse_host("192.0.2.1").unwrap().port, None);
         let v6 = parse_host("[2001:db8::1]:443").unwrap();
         assert_eq!((v6.name.as_str(), v6.port), ("[2001:db8::1]", Some(443)));
         assert_eq!(parse_host("[::1]").unwrap().name, "[::1]");
-        assert_eq!(parse_host("localhost").unwrap().to_header_value(), "localhost");
+        assert_eq!(
+            parse_host("localhost").unwrap().to_header_value(),
+            "localhost"
+        );
     }
 
     #[test]
     fn rejects_smuggling_and_garbage() {
         for bad in [
-            "", "a.com,b.com", "a.com b", "user@a.com", "a.com\r\nx: y", "\"a.com\"", "a\\b",
-            "a.com:", "a.com:0", "a.com:70000", "a.com:80:80", "[::1", "[zz::1]", "999.1.1.1",
-            "-a.com", "a..com", "a.com/x", "ex\u{e4}mple.com",
+            "",
+            "a.com,b.com",
+            "a.com b",
+            "user@a.com",
+            "a.com\r\nx: y",
+            "\"a.com\"",
+            "a\\b",
+            "a.com:",
+            "a.com:0",
+            "a.com:70000",
+            "a.com:80:80",
+            "[::1",
+            "[zz::1]",
+            "999.1.1.1",
+            "-a.com",
+            "a..com",
+            "a.com/x",
+            "ex\u{e4}mple.com",
         ] {
             assert!(parse_host(bad).is_err(), "{bad:?} should be rejected");
         }

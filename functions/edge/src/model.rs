@@ -226,6 +226,9 @@ pub enum BodyEncoding {
 
 /// What a function hands back to CloudFront: the (possibly changed) request to forward, or
 /// a response (generated in a request trigger, or the changed one in a response trigger).
+// Not boxed: a result is built once and moved once per invocation; boxing would only add an
+// allocation on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum EdgeResult {
@@ -258,7 +261,13 @@ impl CloudFrontEvent {
 
     /// Wraps a `cf` record into an event (used by the emulator).
     pub fn from_cf(cf: Cf) -> Self {
-        Self { records: vec![Record { cf, extra: Extra::new() }], extra: Extra::new() }
+        Self {
+            records: vec![Record {
+                cf,
+                extra: Extra::new(),
+            }],
+            extra: Extra::new(),
+        }
     }
 }
 

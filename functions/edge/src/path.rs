@@ -67,7 +67,11 @@ pub fn normalize(uri: &str) -> Result<NormalizedPath, PathError> {
     if path.is_empty() || trailing_slash {
         path.push('/');
     }
-    Ok(NormalizedPath { path, had_encoded_slash, had_dot_segments })
+    Ok(NormalizedPath {
+        path,
+        had_encoded_slash,
+        had_dot_segments,
+    })
 }
 
 fn valid_escapes(uri: &str) -> bool {
@@ -97,7 +101,10 @@ mod tests {
         assert_eq!(n.path, "/admin/");
         assert!(n.had_dot_segments && !n.had_encoded_slash);
         assert_eq!(normalize("/%61dmin").unwrap().path, "/admin");
-        assert_eq!(normalize("//realms//master/").unwrap().path, "/realms/master/");
+        assert_eq!(
+            normalize("//realms//master/").unwrap().path,
+            "/realms/master/"
+        );
         assert_eq!(normalize("/%2e%2e/admin").unwrap().path, "/admin");
         assert_eq!(normalize("/").unwrap().path, "/");
         assert_eq!(normalize("/../..").unwrap().path, "/");

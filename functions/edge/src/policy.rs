@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::EventType;
 use crate::forwarded::{ForwardedElement, for_node};
 use crate::headers::Headers;
 use crate::host::{Host, HostError, parse_host};
@@ -14,7 +15,6 @@ use crate::model::{Request, Response};
 use crate::proto::{CLOUDFRONT_FORWARDED_PROTO, Proto};
 use crate::response;
 use crate::rules::{is_disallowed, is_read_only, is_token};
-use crate::EventType;
 
 /// Client-supplied forwarding headers removed before ours are injected: a viewer must never
 /// be able to choose the host, port or protocol the app believes in. (`X-Forwarded-Proto`,
@@ -94,14 +94,20 @@ pub struct ConfigProblem {
 
 impl ConfigProblem {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 }
 
 /// Checks that a function may add or overwrite `name` in origin-request.
 pub fn check_injectable_header(field: &str, name: &str) -> Result<(), ConfigProblem> {
     if !is_token(name) {
-        return Err(ConfigProblem::new(field, format!("{name:?} is not a valid header name")));
+        return Err(ConfigProblem::new(
+            field,
+            format!("{name:?} is not a valid header name"),
+        ));
     }
     if is_disallowed(name) {
         return Err(ConfigProblem::new(
@@ -114,7 +120,9 @@ pub fn check_injectable_header(field: &str, name: &str) -> Result<(), ConfigProb
     if is_read_only(EventType::OriginRequest, name) {
         return Err(ConfigProblem::new(
             field,
-            format!("{name} is read-only in origin-request (CloudFront Developer Guide, \"Restrictions on all edge functions\")"),
+            format!(
+                "{name} is read-only in origin-request (CloudFront Developer Guide, \"Restrictions on all edge functions\")"
+            ),
         ));
     }
     Ok(())
@@ -161,7 +169,8 @@ pub fn host_allowed(allow_list: &[String], host: &Host, proto: Proto) -> bool {
 /// Validates every allow-list entry at config time.
 pub fn check_host_list(field: &str, hosts: &[String]) -> Result<(), ConfigProblem> {
     for (index, entry) in hosts.iter().enumerate() {
-        parse_host(entry).map_err(|err| ConfigProblem::new(format!("{field}[{index}]"), err.to_string()))?;
+        parse_host(entry)
+            .map_err(|err| ConfigProblem::new(format!("{field}[{index}]"), err.to_string()))?;
     }
     Ok(())
 }
@@ -182,7 +191,9 @@ pub fn viewer_proto(headers: &Headers) -> ViewerProto {
     let mut values = headers.values(CLOUDFRONT_FORWARDED_PROTO);
     match (values.next(), values.next()) {
         (None, _) => ViewerProto::Missing,
-        (Some(value), None) => Proto::parse(value).map_or(ViewerProto::Malformed, ViewerProto::Known),
+        (Some(value), None) => {
+            Proto::parse(value).map_or(ViewerProto::Malformed, ViewerProto::Known)
+        }
         (Some(_), Some(_)) => ViewerProto::Malformed,
     }
 }
@@ -231,7 +242,10 @@ pub fn inject_forwarding(headers: &mut Headers, viewer: &ViewerContext, proto_he
     };
     headers.set("Forwarded", forwarded.render());
     headers.set("X-Forwarded-Host", host_value.as_str());
-    let port = viewer.host.port.unwrap_or_else(|| viewer.proto.default_port());
+    let port = viewer
+        .host
+        .port
+        .unwrap_or_else(|| viewer.proto.default_port());
     headers.set("X-Forwarded-Port", port.to_string());
 }
 
@@ -239,7 +253,10 @@ pub fn inject_forwarding(headers: &mut Headers, viewer: &ViewerContext, proto_he
 /// origin; Host is writable in origin-request).
 pub fn apply_origin_host(request: &mut Request, origin_host: OriginHost) {
     if origin_host == OriginHost::OriginDomain
-        && let Some(domain) = request.origin.as_ref().and_then(|origin| origin.domain_name())
+        && let Some(domain) = request
+            .origin
+            .as_ref()
+            .and_then(|origin| origin.domain_name())
     {
         let domain = domain.to_owned();
         request.headers.set("Host", domain);
@@ -297,7 +314,10 @@ mod tests {
 
     #[test]
     fn secret_never_shows_in_debug() {
-        let verify = OriginVerify { header: "X-Origin-Verify".into(), secret: Secret::new("s3cr3t-value-123456") };
+        let verify = OriginVerify {
+            header: "X-Origin-Verify".into(),
+            secret: Secret::new("s3cr3t-value-123456"),
+        };
         assert!(!format!("{verify:?}").contains("s3cr3t"));
     }
 
@@ -311,14 +331,33 @@ mod tests {
 
     #[test]
     fn host_allow_list_ports() {
-        let list = vec!["app.example.com".to_owned(), "kc.example.com:8443".to_owned()];
+        let list = vec![
+            "app.example.com".to_owned(),
+            "kc.example.com:8443".to_owned(),
+        ];
         let host = |v| parse_host(v).unwrap();
         assert!(host_allowed(&list, &host("APP.example.com"), Proto::Https));
-        assert!(host_allowed(&list, &host("app.example.com:443"), Proto::Https));
-        assert!(!host_allowed(&list, &host("app.example.com:8080"), Proto::Https));
-        assert!(host_allowed(&list, &host("kc.example.com:8443"), Proto::Https));
+        assert!(host_allowed(
+            &list,
+            &host("app.example.com:443"),
+            Proto::Https
+        ));
+        assert!(!host_allowed(
+            &list,
+            &host("app.example.com:8080"),
+            Proto::Https
+        ));
+        assert!(host_allowed(
+            &list,
+            &host("kc.example.com:8443"),
+            Proto::Https
+        ));
         assert!(!host_allowed(&list, &host("kc.example.com"), Proto::Https));
-        assert!(!host_allowed(&list, &host("evil.example.com"), Proto::Https));
+        assert!(!host_allowed(
+            &list,
+            &host("evil.example.com"),
+            Proto::Https
+        ));
     }
 
     #[test]

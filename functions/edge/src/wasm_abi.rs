@@ -47,7 +47,11 @@ pub struct State<F: EdgeFunction> {
 
 impl<F: EdgeFunction> Default for State<F> {
     fn default() -> Self {
-        Self { config: None, input: Vec::new(), output: Vec::new() }
+        Self {
+            config: None,
+            input: Vec::new(),
+            output: Vec::new(),
+        }
     }
 }
 
@@ -215,7 +219,11 @@ mod tests {
     fn init_then_handle_gives_run_json_bytes() {
         let event = include_bytes!("../../../events/aws-origin-request.json");
         let mut state = State::<Echo>::default();
-        assert_eq!(state.handle(0) & ERROR_BIT, ERROR_BIT, "handle before init is an error");
+        assert_eq!(
+            state.handle(0) & ERROR_BIT,
+            ERROR_BIT,
+            "handle before init is an error"
+        );
         let len = write(&mut state, b"{}");
         assert_eq!(state.init(len), 0);
         let len = write(&mut state, event);

@@ -9,8 +9,8 @@
 
 use edge::host::Host;
 use edge::policy::{
-    self, ConfigProblem, OriginHost, OriginVerify, ViewerContext, ViewerProto,
-    DEFAULT_PROTO_HEADER, DEFAULT_STRIP_HEADERS,
+    self, ConfigProblem, DEFAULT_PROTO_HEADER, DEFAULT_STRIP_HEADERS, OriginHost, OriginVerify,
+    ViewerContext, ViewerProto,
 };
 use edge::proto::Proto;
 use edge::{CloudFrontEvent, EdgeError, EdgeResult, EventType, response};
@@ -59,7 +59,10 @@ impl Default for Config {
         Self {
             on_missing_proto: OnMissingProto::Reject,
             require_https: true,
-            strip_headers: DEFAULT_STRIP_HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+            strip_headers: DEFAULT_STRIP_HEADERS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
             proto_header: DEFAULT_PROTO_HEADER.to_owned(),
             public_hosts: Vec::new(),
             origin_host: OriginHost::Keep,
@@ -114,29 +117,40 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
     let proto = match policy::viewer_proto(&request.headers) {
         ViewerProto::Known(proto) => proto,
         ViewerProto::Missing => match config.on_missing_proto {
-            OnMissingProto::Reject => return Ok(EdgeResult::Response(policy::missing_proto_response())),
+            OnMissingProto::Reject => {
+                return Ok(EdgeResult::Response(policy::missing_proto_response()));
+            }
             OnMissingProto::AssumeHttps => Proto::Https,
         },
         ViewerProto::Malformed => {
-            return Ok(bad_request("CloudFront-Forwarded-Proto must be exactly one of http, https."));
+            return Ok(bad_request(
+                "CloudFront-Forwarded-Proto must be exactly one of http, https.",
+            ));
         }
     };
     let host: Host = match policy::viewer_host(&request) {
         Ok(host) => host,
         Err(err) => return Ok(bad_request(&format!("Invalid Host header: {err}."))),
     };
-    if !config.public_hosts.is_empty() && !policy::host_allowed(&config.public_hosts, &host, proto) {
+    if !config.public_hosts.is_empty() && !policy::host_allowed(&config.public_hosts, &host, proto)
+    {
         return Ok(EdgeResult::Response(response::error(
             421,
             "This host is not served here.\n",
         )));
     }
     if config.require_https && proto == Proto::Http {
-        return Ok(EdgeResult::Response(policy::require_https_response(&host, &request)));
+        return Ok(EdgeResult::Response(policy::require_https_response(
+            &host, &request,
+        )));
     }
 
     policy::strip_headers(&mut request.headers, &config.strip_headers);
-    let viewer = ViewerContext { client_ip: request.client_ip.clone(), host, proto };
+    let viewer = ViewerContext {
+        client_ip: request.client_ip.clone(),
+        host,
+        proto,
+    };
     policy::inject_forwarding(&mut request.headers, &viewer, &config.proto_header);
     policy::apply_origin_host(&mut request, config.origin_host);
     policy::apply_origin_verify(&mut request, config.origin_verify.as_ref());
@@ -180,9 +194,16 @@ mod tests {
     #[test]
     fn https_viewer_gets_proto_forwarded_host_and_port() {
         let out = forwarded(
-            handle(&Config::default(), event(&[("CloudFront-Forwarded-Proto", "https")])).unwrap(),
+            handle(
+                &Config::default(),
+                event(&[("CloudFront-Forwarded-Proto", "https")]),
+            )
+            .unwrap(),
         );
-        assert_eq!(out.headers.first("x-cloudfront-forwarded-proto"), Some("https"));
+        assert_eq!(
+            out.headers.first("x-cloudfront-forwarded-proto"),
+            Some("https")
+        );
         assert_eq!(
             out.headers.first("forwarded"),
             Some("for=203.0.113.178;host=example.org;proto=https")
@@ -206,7 +227,10 @@ mod tests {
             )
             .unwrap(),
         );
-        assert_eq!(out.headers.values("x-forwarded-host").collect::<Vec<_>>(), ["example.org"]);
+        assert_eq!(
+            out.headers.values("x-forwarded-host").collect::<Vec<_>>(),
+            ["example.org"]
+        );
         assert_eq!(out.headers.count("forwarded"), 1);
         assert!(!out.headers.contains("x-original-url"));
     }
@@ -215,35 +239,78 @@ mod tests {
     fn missing_proto_is_rejected_by_default_and_assumed_when_asked() {
         let response = generated(handle(&Config::default(), event(&[])).unwrap());
         assert_eq!(response.status, "500");
-        assert!(response.body.unwrap().contains("AllViewerAndCloudFrontHeaders-2022-06"));
-        let config = Config { on_missing_proto: OnMissingProto::AssumeHttps, ..Config::default() };
+        assert!(
+            response
+                .body
+                .unwrap()
+                .contains("AllViewerAndCloudFrontHeaders-2022-06")
+        );
+        let config = Config {
+            on_missing_proto: OnMissingProto::AssumeHttps,
+            ..Config::default()
+        };
         let out = forwarded(handle(&config, event(&[])).unwrap());
-        assert_eq!(out.headers.first("x-cloudfront-forwarded-proto"), Some("https"));
+        assert_eq!(
+            out.headers.first("x-cloudfront-forwarded-proto"),
+            Some("https")
+        );
     }
 
     #[test]
     fn http_viewer_is_redirected_or_refused() {
-        let response =
-            generated(handle(&Config::default(), event(&[("CloudFront-Forwarded-Proto", "http")])).unwrap());
+        let response = generated(
+            handle(
+                &Config::default(),
+                event(&[("CloudFront-Forwarded-Proto", "http")]),
+            )
+            .unwrap(),
+        );
         assert_eq!(response.status, "301");
-        assert_eq!(response.headers.first("location"), Some("https://example.org/"));
+        assert_eq!(
+            response.headers.first("location"),
+            Some("https://example.org/")
+        );
         let mut post = event(&[("CloudFront-Forwarded-Proto", "http")]);
         post.records[0].cf.request.method = "POST".into();
-        assert_eq!(generated(handle(&Config::default(), post).unwrap()).status, "403");
-        let relaxed = Config { require_https: false, ..Config::default() };
-        let out = forwarded(handle(&relaxed, event(&[("CloudFront-Forwarded-Proto", "http")])).unwrap());
-        assert_eq!(out.headers.first("x-cloudfront-forwarded-proto"), Some("http"));
+        assert_eq!(
+            generated(handle(&Config::default(), post).unwrap()).status,
+            "403"
+        );
+        let relaxed = Config {
+            require_https: false,
+            ..Config::default()
+        };
+        let out =
+            forwarded(handle(&relaxed, event(&[("CloudFront-Forwarded-Proto", "http")])).unwrap());
+        assert_eq!(
+            out.headers.first("x-cloudfront-forwarded-proto"),
+            Some("http")
+        );
         assert_eq!(out.headers.first("x-forwarded-port"), Some("80"));
     }
 
     #[test]
     fn malformed_proto_and_host_get_400_unknown_host_421() {
-        let bad = handle(&Config::default(), event(&[("CloudFront-Forwarded-Proto", "wss")])).unwrap();
+        let bad = handle(
+            &Config::default(),
+            event(&[("CloudFront-Forwarded-Proto", "wss")]),
+        )
+        .unwrap();
         assert_eq!(generated(bad).status, "400");
         let mut comma = event(&[("CloudFront-Forwarded-Proto", "https")]);
-        comma.records[0].cf.request.headers.set("Host", "a.example,b.example");
-        assert_eq!(generated(handle(&Config::default(), comma).unwrap()).status, "400");
-        let config = Config { public_hosts: vec!["app.example.com".into()], ..Config::default() };
+        comma.records[0]
+            .cf
+            .request
+            .headers
+            .set("Host", "a.example,b.example");
+        assert_eq!(
+            generated(handle(&Config::default(), comma).unwrap()).status,
+            "400"
+        );
+        let config = Config {
+            public_hosts: vec!["app.example.com".into()],
+            ..Config::default()
+        };
         let unknown = handle(&config, event(&[("CloudFront-Forwarded-Proto", "https")])).unwrap();
         assert_eq!(generated(unknown).status, "421");
     }
@@ -258,24 +325,48 @@ mod tests {
             }),
             ..Config::default()
         };
-        let mut input = event(&[("CloudFront-Forwarded-Proto", "https"), ("X-Origin-Verify", "guess")]);
-        input.records[0].cf.request.headers.set("Host", "app.example.com");
-        if let Some(custom) = input.records[0].cf.request.origin.as_mut().and_then(|o| o.custom.as_mut()) {
+        let mut input = event(&[
+            ("CloudFront-Forwarded-Proto", "https"),
+            ("X-Origin-Verify", "guess"),
+        ]);
+        input.records[0]
+            .cf
+            .request
+            .headers
+            .set("Host", "app.example.com");
+        if let Some(custom) = input.records[0]
+            .cf
+            .request
+            .origin
+            .as_mut()
+            .and_then(|o| o.custom.as_mut())
+        {
             custom.domain_name = "alb-123.us-east-1.elb.amazonaws.com".into();
         }
         let out = forwarded(handle(&config, input).unwrap());
-        assert_eq!(out.headers.first("host"), Some("alb-123.us-east-1.elb.amazonaws.com"));
-        assert_eq!(out.headers.first("x-forwarded-host"), Some("app.example.com"));
-        assert_eq!(out.headers.values("x-origin-verify").collect::<Vec<_>>(), ["0123456789abcdef"]);
+        assert_eq!(
+            out.headers.first("host"),
+            Some("alb-123.us-east-1.elb.amazonaws.com")
+        );
+        assert_eq!(
+            out.headers.first("x-forwarded-host"),
+            Some("app.example.com")
+        );
+        assert_eq!(
+            out.headers.values("x-origin-verify").collect::<Vec<_>>(),
+            ["0123456789abcdef"]
+        );
     }
 
     #[test]
     fn config_errors_name_the_field() {
         let err = config_from_json::<ForwardedProto>(r#"{"requre_https": true}"#).unwrap_err();
         assert!(err.reason.contains("requre_https"), "{err}");
-        let err = config_from_json::<ForwardedProto>(r#"{"proto_header": "X-Forwarded-Proto"}"#).unwrap_err();
+        let err = config_from_json::<ForwardedProto>(r#"{"proto_header": "X-Forwarded-Proto"}"#)
+            .unwrap_err();
         assert_eq!(err.field, "proto_header");
-        let err = config_from_json::<ForwardedProto>(r#"{"on_missing_proto": "maybe"}"#).unwrap_err();
+        let err =
+            config_from_json::<ForwardedProto>(r#"{"on_missing_proto": "maybe"}"#).unwrap_err();
         assert_eq!(err.field, "on_missing_proto");
         let err = config_from_json::<ForwardedProto>(
             r#"{"origin_verify": {"header": "X-V", "secret": "short"}}"#,

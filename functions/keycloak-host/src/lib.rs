@@ -57,7 +57,10 @@ impl Default for Config {
             public_hosts: Vec::new(),
             unknown_host: UnknownHost::Reject,
             origin_host: OriginHost::OriginDomain,
-            allowed_paths: DEFAULT_ALLOWED_PATHS.iter().map(|p| (*p).to_owned()).collect(),
+            allowed_paths: DEFAULT_ALLOWED_PATHS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
             origin_verify: None,
         }
     }
@@ -126,7 +129,10 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
         ViewerProto::Known(proto) => proto,
         ViewerProto::Missing => Proto::Https,
         ViewerProto::Malformed => {
-            return Ok(error(400, "CloudFront-Forwarded-Proto must be exactly one of http, https."));
+            return Ok(error(
+                400,
+                "CloudFront-Forwarded-Proto must be exactly one of http, https.",
+            ));
         }
     };
     let host = match policy::viewer_host(&request) {
@@ -139,7 +145,9 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
     // Keycloak answers "HTTPS required" to http frontends under sslRequired=external
     // [keycloak.org, "Configuring the hostname (v2)"]: send the viewer to https instead.
     if proto == Proto::Http {
-        return Ok(EdgeResult::Response(policy::require_https_response(&host, &request)));
+        return Ok(EdgeResult::Response(policy::require_https_response(
+            &host, &request,
+        )));
     }
     match path_decision(&config.allowed_paths, &request.uri) {
         PathDecision::Allow => {}
@@ -148,7 +156,11 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
     }
 
     policy::strip_headers(&mut request.headers, DEFAULT_STRIP_HEADERS);
-    let viewer = ViewerContext { client_ip: request.client_ip.clone(), host, proto };
+    let viewer = ViewerContext {
+        client_ip: request.client_ip.clone(),
+        host,
+        proto,
+    };
     policy::inject_forwarding(&mut request.headers, &viewer, DEFAULT_PROTO_HEADER);
     policy::apply_origin_host(&mut request, config.origin_host);
     policy::apply_origin_verify(&mut request, config.origin_verify.as_ref());
@@ -163,7 +175,11 @@ fn unknown_host(config: &Config, request: &Request) -> EdgeResult {
                 Err(_) => return error(421, "This host is not served here."),
             };
             // 308 keeps the method and body of a POST; GET/HEAD get the cacheable 301.
-            let status = if matches!(request.method.as_str(), "GET" | "HEAD") { 301 } else { 308 };
+            let status = if matches!(request.method.as_str(), "GET" | "HEAD") {
+                301
+            } else {
+                308
+            };
             EdgeResult::Response(response::redirect(status, &location))
         }
         _ => error(421, "This host is not served here."),
@@ -193,15 +209,25 @@ pub fn path_decision(allowed: &[String], uri: &str) -> PathDecision {
     if normalized.had_dot_segments || uri.contains('%') {
         let raw = is_allowed(allowed, uri);
         if raw != decided {
-            return PathDecision::Ambiguous("Dot segments or escapes that change the path are not accepted.");
+            return PathDecision::Ambiguous(
+                "Dot segments or escapes that change the path are not accepted.",
+            );
         }
     }
-    if decided { PathDecision::Allow } else { PathDecision::NotFound }
+    if decided {
+        PathDecision::Allow
+    } else {
+        PathDecision::NotFound
+    }
 }
 
 fn is_allowed(allowed: &[String], path: &str) -> bool {
     allowed.iter().any(|entry| {
-        if entry.ends_with('/') { path.starts_with(entry.as_str()) } else { path == entry }
+        if entry.ends_with('/') {
+            path.starts_with(entry.as_str())
+        } else {
+            path == entry
+        }
     })
 }
 
@@ -243,10 +269,25 @@ mod tests {
 
     #[test]
     fn realm_request_is_forwarded_with_keycloak_headers() {
-        let result = handle(&config(), event("auth.example.com", "/realms/master/.well-known/openid-configuration")).unwrap();
-        let EdgeResult::Request(request) = result else { panic!("expected forward") };
-        assert_eq!(request.headers.first("host"), Some("kc-alb.us-east-1.elb.amazonaws.com"));
-        assert_eq!(request.headers.first("x-forwarded-host"), Some("auth.example.com"));
+        let result = handle(
+            &config(),
+            event(
+                "auth.example.com",
+                "/realms/master/.well-known/openid-configuration",
+            ),
+        )
+        .unwrap();
+        let EdgeResult::Request(request) = result else {
+            panic!("expected forward")
+        };
+        assert_eq!(
+            request.headers.first("host"),
+            Some("kc-alb.us-east-1.elb.amazonaws.com")
+        );
+        assert_eq!(
+            request.headers.first("x-forwarded-host"),
+            Some("auth.example.com")
+        );
         assert_eq!(request.headers.first("x-forwarded-port"), Some("443"));
         assert_eq!(
             request.headers.first("forwarded"),
@@ -258,8 +299,14 @@ mod tests {
     fn path_guard() {
         let c = config();
         let s = |uri| status(handle(&c, event("auth.example.com", uri)).unwrap());
-        assert_eq!(s("/realms/master/protocol/openid-connect/auth"), "forwarded");
-        assert_eq!(s("/resources/abc/login/keycloak.v2/css/login.css"), "forwarded");
+        assert_eq!(
+            s("/realms/master/protocol/openid-connect/auth"),
+            "forwarded"
+        );
+        assert_eq!(
+            s("/resources/abc/login/keycloak.v2/css/login.css"),
+            "forwarded"
+        );
         assert_eq!(s("/robots.txt"), "forwarded");
         assert_eq!(s("/admin/master/console/"), "404");
         assert_eq!(s("/metrics"), "404");
@@ -274,19 +321,36 @@ mod tests {
 
     #[test]
     fn unknown_host_rejected_or_redirected() {
-        assert_eq!(status(handle(&config(), event("evil.example", "/realms/x")).unwrap()), "421");
-        let redirect = Config { unknown_host: UnknownHost::RedirectCanonical, ..config() };
-        let EdgeResult::Response(response) = handle(&redirect, event("old.example", "/realms/x")).unwrap() else {
+        assert_eq!(
+            status(handle(&config(), event("evil.example", "/realms/x")).unwrap()),
+            "421"
+        );
+        let redirect = Config {
+            unknown_host: UnknownHost::RedirectCanonical,
+            ..config()
+        };
+        let EdgeResult::Response(response) =
+            handle(&redirect, event("old.example", "/realms/x")).unwrap()
+        else {
             panic!("expected redirect")
         };
         assert_eq!(response.status, "301");
-        assert_eq!(response.headers.first("location"), Some("https://auth.example.com/realms/x"));
-        assert_eq!(status(handle(&config(), event("kc.example.org", "/realms/x")).unwrap()), "forwarded");
+        assert_eq!(
+            response.headers.first("location"),
+            Some("https://auth.example.com/realms/x")
+        );
+        assert_eq!(
+            status(handle(&config(), event("kc.example.org", "/realms/x")).unwrap()),
+            "forwarded"
+        );
     }
 
     #[test]
     fn config_requires_hosts_and_plain_paths() {
-        assert_eq!(config_from_json::<KeycloakHost>("{}").unwrap_err().field, "public_hosts");
+        assert_eq!(
+            config_from_json::<KeycloakHost>("{}").unwrap_err().field,
+            "public_hosts"
+        );
         let err = config_from_json::<KeycloakHost>(
             r#"{"public_hosts": ["auth.example.com"], "allowed_paths": ["/realms/../admin/"]}"#,
         )
@@ -294,7 +358,9 @@ mod tests {
         assert_eq!(err.field, "allowed_paths[0]");
         let err = config_from_json::<KeycloakHost>(r#"{"public_hosts": ["a b"]}"#).unwrap_err();
         assert_eq!(err.field, "public_hosts[0]");
-        let err = config_from_json::<KeycloakHost>(r#"{"public_hosts": ["a.example"], "paths": []}"#).unwrap_err();
+        let err =
+            config_from_json::<KeycloakHost>(r#"{"public_hosts": ["a.example"], "paths": []}"#)
+                .unwrap_err();
         assert!(err.reason.contains("paths"));
     }
 }

@@ -7,8 +7,10 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     let config = config_from_env::<KeycloakHost>()?;
     let config = &config;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<CloudFrontEvent>| async move {
-        handle(config, event.payload).map_err(Error::from)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<CloudFrontEvent>| async move {
+            handle(config, event.payload).map_err(Error::from)
+        },
+    ))
     .await
 }

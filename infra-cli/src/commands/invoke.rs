@@ -98,8 +98,9 @@ pub fn load_config<F: EdgeFunction>(path: Option<&Path>) -> Result<F::Config, St
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-            config_from_json::<F>(&text)
-                .map_err(|problem| format!("{}: invalid {} config: {problem}", path.display(), F::NAME))
+            config_from_json::<F>(&text).map_err(|problem| {
+                format!("{}: invalid {} config: {problem}", path.display(), F::NAME)
+            })
         }
         None => {
             let config = F::Config::default();

@@ -11,7 +11,3 @@ pub mod package;
 pub mod publish;
 pub mod wait;
 
-/// Error for a command that is declared but not built yet.
-pub(crate) fn not_built(command: &str) -> miette::Report {
-    miette::miette!("`edgekit {command}` is not available in this build yet")
-}
