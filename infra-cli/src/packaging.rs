@@ -84,27 +84,54 @@ impl std::fmt::Debug for BuiltPackage {
 #[derive(Debug, thiserror::Error)]
 pub enum PackagingError {
     #[error("cannot read the config file {path}: {source}")]
-    ReadConfig { path: PathBuf, source: std::io::Error },
+    ReadConfig {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid {function} config in {path}: {field}: {reason}")]
-    InvalidConfig { function: EdgeFunction, path: String, field: String, reason: String },
+    InvalidConfig {
+        function: EdgeFunction,
+        path: String,
+        field: String,
+        reason: String,
+    },
     #[error(
         "the wasm32-unknown-unknown Rust target is not installed: run `rustup target add wasm32-unknown-unknown` (scripts/test does it)"
     )]
     MissingWasmTarget,
+    #[error(
+        "{0} holds no Cargo workspace: `edgekit package` builds the functions from an edgekit checkout; set EDGEKIT_WORKSPACE to one"
+    )]
+    NoWorkspace(PathBuf),
     #[error("could not run `{command}`: {source}")]
-    Spawn { command: String, source: std::io::Error },
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
     #[error("building {function} for wasm32 failed:\n{stderr}")]
-    Build { function: EdgeFunction, stderr: String },
+    Build {
+        function: EdgeFunction,
+        stderr: String,
+    },
     #[error("cargo built no .wasm file for {0}")]
     NoWasmArtifact(EdgeFunction),
     #[error("cannot read {path}: {source}")]
-    ReadWasm { path: PathBuf, source: std::io::Error },
+    ReadWasm {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("could not write the zip: {0}")]
     Zip(String),
     #[error(
         "the {function} package is {size} bytes zipped, over the Lambda@Edge limit of {limit} for {trigger:?} triggers ({label})"
     )]
-    TooLarge { function: EdgeFunction, size: u64, limit: u64, trigger: Trigger, label: &'static str },
+    TooLarge {
+        function: EdgeFunction,
+        size: u64,
+        limit: u64,
+        trigger: Trigger,
+        label: &'static str,
+    },
 }
 
 /// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
@@ -124,18 +151,25 @@ pub fn build_package_for(
 ) -> Result<BuiltPackage, PackagingError> {
     let config_json = baked_config(function, config_path)?;
     let wasm_path = build_wasm(function)?;
-    let wasm = std::fs::read(&wasm_path)
-        .map_err(|source| PackagingError::ReadWasm { path: wasm_path.clone(), source })?;
+    let wasm = std::fs::read(&wasm_path).map_err(|source| PackagingError::ReadWasm {
+        path: wasm_path.clone(),
+        source,
+    })?;
     assemble(function, &wasm, &config_json, trigger)
 }
 
 /// Reads, validates (the function's own Rust config types and checks) and canonically
 /// re-serialises the config; without a file, the defaults.
-pub fn baked_config(function: EdgeFunction, config_path: Option<&Path>) -> Result<String, PackagingError> {
+pub fn baked_config(
+    function: EdgeFunction,
+    config_path: Option<&Path>,
+) -> Result<String, PackagingError> {
     let (text, label) = match config_path {
         Some(path) => (
-            std::fs::read_to_string(path)
-                .map_err(|source| PackagingError::ReadConfig { path: path.to_owned(), source })?,
+            std::fs::read_to_string(path).map_err(|source| PackagingError::ReadConfig {
+                path: path.to_owned(),
+                source,
+            })?,
             path.display().to_string(),
         ),
         None => ("{}".to_owned(), "the default config".to_owned()),
@@ -153,8 +187,8 @@ pub fn baked_config(function: EdgeFunction, config_path: Option<&Path>) -> Resul
             serde_json::to_string(&config)
         }
         EdgeFunction::KeycloakHost => {
-            let config =
-                edge::function::config_from_json::<keycloak_host::KeycloakHost>(&text).map_err(invalid)?;
+            let config = edge::function::config_from_json::<keycloak_host::KeycloakHost>(&text)
+                .map_err(invalid)?;
             serde_json::to_string(&config)
         }
     };
@@ -164,12 +198,14 @@ pub fn baked_config(function: EdgeFunction, config_path: Option<&Path>) -> Resul
 /// The workspace holding the function crates: `EDGEKIT_WORKSPACE`, else the one this
 /// binary was built from.
 pub fn workspace_dir() -> PathBuf {
-    std::env::var_os("EDGEKIT_WORKSPACE").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
-    })
+    std::env::var_os("EDGEKIT_WORKSPACE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        })
 }
 
 /// One line of `cargo build --message-format json`.
@@ -190,6 +226,10 @@ struct CargoTarget {
 /// `cargo build --lib --target wasm32-unknown-unknown --profile wasm -p <crate>`; returns the
 /// `.wasm` cargo reports (so `CARGO_TARGET_DIR` and `build.target-dir` are honoured).
 pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
+    let workspace = workspace_dir();
+    if !workspace.join("Cargo.toml").is_file() {
+        return Err(PackagingError::NoWorkspace(workspace));
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let args = [
         "build",
@@ -205,9 +245,12 @@ pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
     ];
     let output = Command::new(&cargo)
         .args(args)
-        .current_dir(workspace_dir())
+        .current_dir(&workspace)
         .output()
-        .map_err(|source| PackagingError::Spawn { command: format!("{cargo} {}", args.join(" ")), source })?;
+        .map_err(|source| PackagingError::Spawn {
+            command: format!("{cargo} {}", args.join(" ")),
+            source,
+        })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         if stderr.contains("target may not be installed")
@@ -218,14 +261,20 @@ pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
         }
         let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(PackagingError::Build { function, stderr: tail.join("\n") });
+        return Err(PackagingError::Build {
+            function,
+            stderr: tail.join("\n"),
+        });
     }
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<CargoMessage>(line).ok())
         .filter(|msg| {
             msg.reason == "compiler-artifact"
-                && msg.target.as_ref().is_some_and(|t| t.name == function.lib_name())
+                && msg
+                    .target
+                    .as_ref()
+                    .is_some_and(|t| t.name == function.lib_name())
         })
         .flat_map(|msg| msg.filenames)
         .find(|path| path.extension().is_some_and(|ext| ext == "wasm"))
@@ -256,7 +305,13 @@ pub fn assemble(
         });
     }
     let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
-    Ok(BuiltPackage { function, zip, code_sha256, wasm_size: wasm.len() as u64, trigger })
+    Ok(BuiltPackage {
+        function,
+        zip,
+        code_sha256,
+        wasm_size: wasm.len() as u64,
+        trigger,
+    })
 }
 
 /// A zip whose bytes depend only on the entries: sorted by name, timestamps fixed at the
@@ -271,10 +326,16 @@ pub fn deterministic_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Packaging
         .unix_permissions(0o644);
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in sorted {
-        writer.start_file(*name, options).map_err(|err| PackagingError::Zip(err.to_string()))?;
-        writer.write_all(bytes).map_err(|err| PackagingError::Zip(err.to_string()))?;
+        writer
+            .start_file(*name, options)
+            .map_err(|err| PackagingError::Zip(err.to_string()))?;
+        writer
+            .write_all(bytes)
+            .map_err(|err| PackagingError::Zip(err.to_string()))?;
     }
-    let cursor = writer.finish().map_err(|err| PackagingError::Zip(err.to_string()))?;
+    let cursor = writer
+        .finish()
+        .map_err(|err| PackagingError::Zip(err.to_string()))?;
     Ok(cursor.into_inner())
 }
 
@@ -299,7 +360,10 @@ mod tests {
         let path = dir.join("bad.json");
         std::fs::write(&path, r#"{"proto_header": "X-Forwarded-Proto"}"#).unwrap();
         let err = baked_config(EdgeFunction::ForwardedProto, Some(&path)).unwrap_err();
-        assert!(matches!(&err, PackagingError::InvalidConfig { field, .. } if field == "proto_header"), "{err}");
+        assert!(
+            matches!(&err, PackagingError::InvalidConfig { field, .. } if field == "proto_header"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -315,7 +379,9 @@ mod tests {
         let mut state: u64 = 1;
         let big: Vec<u8> = (0..(1 << 20) + 4096)
             .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (state >> 56) as u8
             })
             .collect();

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{ChildGuard, edgekit_bin, free_port, system_bin, venv_bin, wait_for_port, workspace_root};
+use crate::{
+    ChildGuard, edgekit_bin, free_port, system_bin, venv_bin, wait_for_port, workspace_root,
+};
 
 /// `tests/fixtures/`.
 pub fn fixtures_dir() -> PathBuf {
@@ -29,7 +31,8 @@ impl Dev {
     /// Starts `edgekit dev` (cloudfront mode unless `extra` says otherwise) on free ports.
     pub fn start(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (https_port, http_port, alb_port, keycloak_port) = (free_port(), free_port(), free_port(), free_port());
+        let (https_port, http_port, alb_port, keycloak_port) =
+            (free_port(), free_port(), free_port(), free_port());
         let stderr_path = dir.path().join("stderr.log");
         let stdout_path = dir.path().join("stdout.log");
         let mut command = Command::new(edgekit_bin());
@@ -43,9 +46,35 @@ impl Dev {
             .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr_path).expect("stderr file"));
         let guard = ChildGuard::spawn("edgekit dev", &mut command);
-        let dev = Self { https_port, http_port, alb_port, keycloak_port, guard, stderr_path, stdout_path, _dir: dir };
-        if !wait_for_port(https_port, Duration::from_secs(30)) || !wait_for_port(alb_port, Duration::from_secs(5)) {
-            panic!("edgekit dev did not start:\nstdout:\n{}\nstderr:\n{}", dev.stdout(), dev.stderr());
+        let dev = Self {
+            https_port,
+            http_port,
+            alb_port,
+            keycloak_port,
+            guard,
+            stderr_path,
+            stdout_path,
+            _dir: dir,
+        };
+        let mode = extra
+            .iter()
+            .position(|a| *a == "--mode")
+            .and_then(|i| extra.get(i + 1))
+            .copied();
+        let ready = match mode {
+            Some("development") => wait_for_port(http_port, Duration::from_secs(30)),
+            Some("custom-domain") => wait_for_port(https_port, Duration::from_secs(30)),
+            _ => {
+                wait_for_port(https_port, Duration::from_secs(30))
+                    && wait_for_port(alb_port, Duration::from_secs(5))
+            }
+        };
+        if !ready {
+            panic!(
+                "edgekit dev did not start:\nstdout:\n{}\nstderr:\n{}",
+                dev.stdout(),
+                dev.stderr()
+            );
         }
         dev
     }
@@ -58,6 +87,11 @@ impl Dev {
     /// `http://127.0.0.1:<port><path>` on the HTTP viewer listener.
     pub fn http(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    /// `https://127.0.0.1:<port><path>` on the Keycloak distribution.
+    pub fn keycloak(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.keycloak_port)
     }
 
     /// The ALB listener reached directly.
@@ -97,7 +131,13 @@ impl PyServer {
             .arg("--app-dir")
             .arg(fixtures_dir())
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--proxy-headers", "--forwarded-allow-ips", "*", "--log-level", "warning"])
+            .args([
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                "*",
+                "--log-level",
+                "warning",
+            ])
             .stdout(Stdio::null());
         Self::wait("uvicorn", port, &mut command)
     }
@@ -109,6 +149,8 @@ impl PyServer {
         command
             .arg(format!("dev_app:{app}"))
             .args(["--bind", &format!("127.0.0.1:{port}")])
+            // One process (no multiprocessing worker that would outlive a killed parent).
+            .args(["--workers", "0", "--log-level", "warning"])
             .current_dir(fixtures_dir())
             .stdout(Stdio::null());
         Self::wait("hypercorn", port, &mut command)
@@ -116,8 +158,14 @@ impl PyServer {
 
     fn wait(name: &str, port: u16, command: &mut Command) -> Self {
         let guard = ChildGuard::spawn(name, command);
-        assert!(wait_for_port(port, Duration::from_secs(30)), "{name} did not start on port {port}");
-        Self { port, _guard: guard }
+        assert!(
+            wait_for_port(port, Duration::from_secs(30)),
+            "{name} did not start on port {port}"
+        );
+        Self {
+            port,
+            _guard: guard,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -135,11 +183,20 @@ pub struct Nginx {
 
 impl Nginx {
     pub fn with_snippet(upstream_port: u16) -> Self {
-        let snippet = std::fs::read_to_string(workspace_root().join("docs/nginx-snippet.conf")).expect("read snippet");
+        let snippet = std::fs::read_to_string(workspace_root().join("docs/nginx-snippet.conf"))
+            .expect("read snippet");
         let port = free_port();
         let snippet = snippet.replace("listen 8000;", &format!("listen 127.0.0.1:{port};"));
-        assert!(snippet.contains(&format!("127.0.0.1:{port}")), "the snippet's `listen 8000;` line moved");
-        Self::start(port, &format!("upstream app_upstream {{ server 127.0.0.1:{upstream_port}; keepalive 16; }}\n{snippet}"))
+        assert!(
+            snippet.contains(&format!("127.0.0.1:{port}")),
+            "the snippet's `listen 8000;` line moved"
+        );
+        Self::start(
+            port,
+            &format!(
+                "upstream app_upstream {{ server 127.0.0.1:{upstream_port}; keepalive 16; }}\n{snippet}"
+            ),
+        )
     }
 
     /// Starts nginx with `http_block` inside `http {}`.
@@ -147,8 +204,9 @@ impl Nginx {
         let nginx = system_bin("nginx", "apt-get install -y nginx-light");
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path().display();
+        // `master_process off`: one process, so killing it leaves no orphaned worker.
         let conf = format!(
-            "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{http_block}\n}}\n"
+            "master_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n{http_block}\n}}\n"
         );
         let conf_path = dir.path().join("nginx.conf");
         std::fs::write(&conf_path, conf).expect("write nginx.conf");
@@ -165,7 +223,11 @@ impl Nginx {
             let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
             panic!("nginx did not start on {port}: {log}");
         }
-        Self { port, _guard: guard, _dir: dir }
+        Self {
+            port,
+            _guard: guard,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self) -> String {

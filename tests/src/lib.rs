@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 pub mod aws_cli;
 pub mod canary_origins;
-pub mod event_gen;
 pub mod dev;
+pub mod event_gen;
 pub mod moto;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).

@@ -576,14 +576,12 @@ fn adapt(mut client: std::net::TcpStream, upstream: u16) {
             Some(i) => {
                 let mut response = answer[..i + 2].to_vec();
                 response.extend_from_slice(b"Connection: close\r\n");
-                let rest: Vec<u8> = answer[i + 2..].to_vec();
-                let rest_text = String::from_utf8_lossy(&rest);
-                // Drop an upstream Connection header line, if any.
-                let (rest_head, rest_body) = match find(&rest, b"\r\n\r\n") {
+                let rest = &answer[i + 2..];
+                let (rest_head, rest_body) = match find(rest, b"\r\n\r\n") {
                     Some(j) => (&rest[..j + 2], &rest[j + 2..]),
-                    None => (&rest[..], &b""[..]),
+                    None => (rest, &b""[..]),
                 };
-                let _ = rest_text;
+                // Drop an upstream Connection header line, if any.
                 for line in rest_head.split_inclusive(|b| *b == b'\n') {
                     if !String::from_utf8_lossy(line)
                         .to_ascii_lowercase()

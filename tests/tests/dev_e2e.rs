@@ -71,8 +71,15 @@ async fn custom_origin_header_alone_loses_https() {
     let cookie = header(&response, "set-cookie");
     let seen: Seen = response.json().await.unwrap();
     assert_eq!(seen.scheme, "http", "{seen:?}");
-    assert_eq!(seen.headers["x-forwarded-proto"], ["http"], "the ALB overwrote the custom origin header");
-    assert!(cookie.starts_with("session=abc123") && !cookie.contains("Secure"), "{cookie}");
+    assert_eq!(
+        seen.headers["x-forwarded-proto"],
+        ["http"],
+        "the ALB overwrote the custom origin header"
+    );
+    assert!(
+        cookie.starts_with("session=abc123") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
 }
 
 /// Case 2: forwarded-proto attached, the app reads X-Cloudfront-Forwarded-Proto first:
@@ -80,7 +87,12 @@ async fn custom_origin_header_alone_loses_https() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_proto_gives_https_and_secure_cookie() {
     let app = PyServer::uvicorn("app");
-    let dev = Dev::start(&["--origin", &app.url(), "--custom-origin-header", "X-Forwarded-Proto: https"]);
+    let dev = Dev::start(&[
+        "--origin",
+        &app.url(),
+        "--custom-origin-header",
+        "X-Forwarded-Proto: https",
+    ]);
     let response = viewer().get(dev.https("/login")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "x-cache"), "Miss from cloudfront");
@@ -95,21 +107,31 @@ async fn forwarded_proto_gives_https_and_secure_cookie() {
     assert!(cookie.contains("; Secure"), "{cookie}");
 
     // An http viewer is redirected by the viewer protocol policy before any function runs.
-    let redirect = viewer().get(dev.http("/login?next=%2F")).send().await.unwrap();
+    let redirect = viewer()
+        .get(dev.http("/login?next=%2F"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(redirect.status(), 301);
     assert_eq!(
         header(&redirect, "location"),
         format!("https://127.0.0.1:{}/login?next=%2F", dev.https_port)
     );
     assert_eq!(header(&redirect, "x-cache"), "Redirect from cloudfront");
-    assert!(dev.stderr().contains("origin-request forwarded-proto: +x-cloudfront-forwarded-proto"));
+    assert!(
+        dev.stderr()
+            .contains("origin-request forwarded-proto: +x-cloudfront-forwarded-proto")
+    );
 }
 
 /// Case 3: every spoof attempt from the viewer is neutralised.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewer_spoofs_are_neutralised() {
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&dir, r#"{"forwarded_proto": {"public_hosts": ["app.example.com"]}}"#);
+    let config = write_config(
+        &dir,
+        r#"{"forwarded_proto": {"public_hosts": ["app.example.com"]}}"#,
+    );
     let dev = Dev::start(&["--config", &config]);
     let client = viewer();
     let response = client
@@ -128,22 +150,48 @@ async fn viewer_spoofs_are_neutralised() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let echo: Echo = response.json().await.unwrap();
-    assert_eq!((echo.method.as_str(), echo.path.as_str(), echo.query.as_str()), ("GET", "/spoof", "a=1"));
+    assert_eq!(
+        (
+            echo.method.as_str(),
+            echo.path.as_str(),
+            echo.query.as_str()
+        ),
+        ("GET", "/spoof", "a=1")
+    );
     assert_eq!(echo.inferred_scheme, "https");
     assert_eq!(echo.headers["x-forwarded-host"], ["app.example.com"]);
     assert_eq!(echo.headers["x-cloudfront-forwarded-proto"], ["https"]);
     assert_eq!(echo.headers["cloudfront-forwarded-proto"], ["https"]);
-    assert_eq!(echo.headers["forwarded"], ["for=127.0.0.1;host=app.example.com;proto=https"]);
-    assert_eq!(echo.headers["x-forwarded-proto"], ["http"], "only the ALB's value");
+    assert_eq!(
+        echo.headers["forwarded"],
+        ["for=127.0.0.1;host=app.example.com;proto=https"]
+    );
+    assert_eq!(
+        echo.headers["x-forwarded-proto"],
+        ["http"],
+        "only the ALB's value"
+    );
     assert!(!echo.headers.contains_key("x-real-ip"));
     assert!(!echo.headers.contains_key("x-original-url"));
     assert!(echo.headers["x-forwarded-for"][0].starts_with("127.0.0.1"));
 
     // Odd hosts: unknown → 421, malformed → 400, both generated at the edge.
-    for (host, status) in [("evil.example", 421), ("app.example.com,evil.example", 400), ("user@app.example.com", 400)] {
-        let response = client.get(dev.https("/")).header("Host", host).send().await.unwrap();
+    for (host, status) in [
+        ("evil.example", 421),
+        ("app.example.com,evil.example", 400),
+        ("user@app.example.com", 400),
+    ] {
+        let response = client
+            .get(dev.https("/"))
+            .header("Host", host)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), status, "Host {host}");
-        assert_eq!(header(&response, "x-cache"), "LambdaGeneratedResponse from cloudfront");
+        assert_eq!(
+            header(&response, "x-cache"),
+            "LambdaGeneratedResponse from cloudfront"
+        );
     }
 }
 
@@ -161,20 +209,31 @@ async fn alb_refuses_requests_without_origin_verify_secret() {
     let direct = client.get(dev.alb("/")).send().await.unwrap();
     assert_eq!(direct.status(), 403);
     assert_eq!(header(&direct, "server"), "awselb/2.0");
-    let guessed = client.get(dev.alb("/")).header("X-Origin-Verify", "guess").send().await.unwrap();
+    let guessed = client
+        .get(dev.alb("/"))
+        .header("X-Origin-Verify", "guess")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(guessed.status(), 403);
     let through = client.get(dev.https("/")).send().await.unwrap();
     assert_eq!(through.status(), 200);
     let echo: Echo = through.json().await.unwrap();
     assert_eq!(echo.headers["x-origin-verify"], ["0123456789abcdef-dev"]);
-    assert!(!dev.stderr().contains("0123456789abcdef-dev"), "the secret must not be logged");
+    assert!(
+        !dev.stderr().contains("0123456789abcdef-dev"),
+        "the secret must not be logged"
+    );
 }
 
 /// Case 5: a deliberately bad Node.js function (adds X-Forwarded-Proto) gets CloudFront's
 /// 502 validation error and a log line naming the violation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_function_gets_validation_502() {
-    let dev = Dev::start(&["--origin-request-js", &fixture("dev_bad_origin_request.mjs")]);
+    let dev = Dev::start(&[
+        "--origin-request-js",
+        &fixture("dev_bad_origin_request.mjs"),
+    ]);
     let response = viewer().get(dev.https("/")).send().await.unwrap();
     assert_eq!(response.status(), 502);
     assert_eq!(header(&response, "x-cache"), "Error from cloudfront");
@@ -182,20 +241,29 @@ async fn bad_function_gets_validation_502() {
     let body = response.text().await.unwrap();
     assert!(body.contains("failed validation"), "{body}");
     let log = dev.stderr();
-    assert!(log.contains("LambdaValidationError") && log.contains("headers.x-forwarded-proto"), "{log}");
+    assert!(
+        log.contains("LambdaValidationError") && log.contains("headers.x-forwarded-proto"),
+        "{log}"
+    );
 }
 
 /// Node.js handlers: callback style works; a throwing one gets the execution-error status
 /// (503 by default, 500 when asked).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_handlers_run_and_errors_map_to_status() {
-    let good = Dev::start(&["--origin-request-js", &fixture("dev_good_origin_request.mjs")]);
+    let good = Dev::start(&[
+        "--origin-request-js",
+        &fixture("dev_good_origin_request.mjs"),
+    ]);
     let response = viewer().get(good.https("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let echo: Echo = response.json().await.unwrap();
     assert_eq!(echo.headers["x-from-node"], ["hello"]);
 
-    let throwing = Dev::start(&["--origin-request-js", &fixture("dev_throwing_origin_request.mjs")]);
+    let throwing = Dev::start(&[
+        "--origin-request-js",
+        &fixture("dev_throwing_origin_request.mjs"),
+    ]);
     let response = viewer().get(throwing.https("/")).send().await.unwrap();
     assert_eq!(response.status(), 503);
     assert_eq!(header(&response, "x-cache"), "Error from cloudfront");
@@ -207,7 +275,15 @@ async fn node_handlers_run_and_errors_map_to_status() {
         "--function-error-status",
         "500",
     ]);
-    assert_eq!(viewer().get(as_500.https("/")).send().await.unwrap().status(), 500);
+    assert_eq!(
+        viewer()
+            .get(as_500.https("/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        500
+    );
 }
 
 /// hypercorn's ProxyFixMiddleware in modern mode reads RFC 7239 `Forwarded` (what Keycloak
@@ -249,7 +325,14 @@ async fn nginx_snippet_maps_cloudfront_proto() {
 
     // Without the function nginx falls back to the ALB's value: http, as in case 1.
     let without = Dev::start(&["--origin", &nginx.url(), "--no-forwarded-proto"]);
-    let seen: Seen = viewer().get(without.https("/")).send().await.unwrap().json().await.unwrap();
+    let seen: Seen = viewer()
+        .get(without.https("/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(seen.scheme, "http");
 }
 
@@ -262,4 +345,129 @@ async fn unreachable_origin_gets_alb_502() {
     assert_eq!(response.status(), 502);
     assert_eq!(header(&response, "server"), "awselb/2.0");
     assert_eq!(header(&response, "x-cache"), "Error from cloudfront");
+}
+
+/// The Keycloak distribution: keycloak-host at origin-request in front of a stand-in that
+/// reads RFC 7239 `Forwarded` like Keycloak with KC_PROXY_HEADERS=forwarded (hypercorn's
+/// ProxyFixMiddleware, modern mode): https and the public host; private paths and unknown
+/// hosts never reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keycloak_distribution_guards_paths_and_hosts() {
+    let keycloak = PyServer::hypercorn("hypercorn_app");
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        &dir,
+        r#"{"keycloak_host": {"public_hosts": ["auth.example.com"]}}"#,
+    );
+    let dev = Dev::start(&["--config", &config, "--keycloak-origin", &keycloak.url()]);
+    let client = viewer();
+    let response = client
+        .get(dev.keycloak("/realms/demo/.well-known/openid-configuration"))
+        .header("Host", "auth.example.com")
+        .header("X-Forwarded-Host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let seen: Seen = response.json().await.unwrap();
+    assert_eq!(seen.scheme, "https", "{seen:?}");
+    assert_eq!(seen.host, "auth.example.com");
+    for (path, host, status) in [
+        ("/admin/master/console/", "auth.example.com", 404),
+        ("/metrics", "auth.example.com", 404),
+        ("/realms/demo", "evil.example", 421),
+    ] {
+        let response = client
+            .get(dev.keycloak(path))
+            .header("Host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{host}{path}");
+        assert_eq!(
+            header(&response, "x-cache"),
+            "LambdaGeneratedResponse from cloudfront"
+        );
+    }
+}
+
+/// Custom-domain mode: no CloudFront; the ALB's HTTPS listener itself says https, so
+/// uvicorn's `--proxy-headers` is enough; its HTTP listener redirects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_domain_mode_alb_https_listener() {
+    let app = PyServer::uvicorn("plain_app");
+    let dev = Dev::start(&["--mode", "custom-domain", "--origin", &app.url()]);
+    let response = viewer().get(dev.https("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get("x-cache").is_none(),
+        "no CloudFront in this mode"
+    );
+    let cookie = header(&response, "set-cookie");
+    let seen: Seen = response.json().await.unwrap();
+    assert_eq!(
+        (
+            seen.scheme.as_str(),
+            seen.headers["x-forwarded-port"][0].as_str()
+        ),
+        ("https", "443")
+    );
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let redirect = viewer().get(dev.http("/x")).send().await.unwrap();
+    assert_eq!(redirect.status(), 301);
+    assert_eq!(header(&redirect, "server"), "awselb/2.0");
+}
+
+/// Development mode: the ALB's HTTP listener only; the app honestly sees http.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_mode_is_plain_http() {
+    let dev = Dev::start(&["--mode", "development"]);
+    let echo: Echo = viewer()
+        .get(dev.http("/dev"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(echo.inferred_scheme, "http");
+    assert_eq!(echo.headers["x-forwarded-proto"], ["http"]);
+    assert!(!echo.headers.contains_key("cloudfront-forwarded-proto"));
+}
+
+/// A target that accepts but never answers: the ALB's 504 after its idle timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_origin_gets_alb_504() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let (_stream, _) = silent.accept().unwrap();
+        let _ = wait.recv();
+    });
+    let dev = Dev::start(&[
+        "--origin",
+        &format!("http://127.0.0.1:{port}"),
+        "--origin-timeout",
+        "1",
+    ]);
+    let response = viewer().get(dev.https("/")).send().await.unwrap();
+    assert_eq!(response.status(), 504);
+    assert_eq!(header(&response, "server"), "awselb/2.0");
+    assert_eq!(header(&response, "x-cache"), "Error from cloudfront");
+    drop(dev);
+    done.send(()).unwrap();
+    holder.join().unwrap();
+}
+
+/// Response triggers run too: an origin-response handler's header reaches the viewer, and
+/// the origin's body streams through untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn origin_response_handler_runs() {
+    let dev = Dev::start(&["--origin-response-js", &fixture("dev_origin_response.mjs")]);
+    let response = viewer().get(dev.https("/resp")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "strict-transport-security"), "max-age=63072000");
+    let echo: Echo = response.json().await.unwrap();
+    assert_eq!(echo.path, "/resp");
 }

@@ -8,6 +8,10 @@
 //! objects list integer-like keys such as a header named `123` first): such cases must be
 //! equal after a canonical serialisation (keys sorted) and are counted and printed.
 //!
+//! Inputs: every fixture in `events/` (origin-request ones must be answered natively; the
+//! others must be refused by both), generated events, and the property tests' corpus
+//! including its saved regression seeds.
+//!
 //! Each function is packaged (and so built for wasm32) once per test run; all events of one
 //! package go through one node process.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use edgekit_tests::{edgekit_bin, events_dir, system_bin};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
 /// Body of the generated 500 the Node handler answers when the core refuses an event or
@@ -52,7 +56,11 @@ struct Variant {
 impl Variant {
     fn label(&self) -> String {
         match &self.config {
-            Some(config) => format!("{} with {}", self.function, config.file_name().unwrap().to_string_lossy()),
+            Some(config) => format!(
+                "{} with {}",
+                self.function,
+                config.file_name().unwrap().to_string_lossy()
+            ),
             None => format!("{} with its default config", self.function),
         }
     }
@@ -92,7 +100,10 @@ fn event_fixtures() -> Vec<PathBuf> {
 
 fn event_type(path: &Path) -> Option<String> {
     let value: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).ok()?;
-    value.pointer("/Records/0/cf/config/eventType")?.as_str().map(str::to_owned)
+    value
+        .pointer("/Records/0/cf/config/eventType")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn unzip(zip_path: &Path, dir: &Path) {
@@ -115,8 +126,9 @@ fn setup() -> &'static Setup {
         std::fs::write(&harness, NODE_HARNESS).unwrap();
         let mut variants = Vec::new();
         for function in ["forwarded-proto", "keycloak-host"] {
-            let configs: Vec<Option<PathBuf>> =
-                std::iter::once(None).chain(config_fixtures(function).into_iter().map(Some)).collect();
+            let configs: Vec<Option<PathBuf>> = std::iter::once(None)
+                .chain(config_fixtures(function).into_iter().map(Some))
+                .collect();
             for (index, config) in configs.into_iter().enumerate() {
                 let zip_path = temp.path().join(format!("{function}-{index}.zip"));
                 let mut command = Command::new(edgekit_bin());
@@ -130,14 +142,20 @@ fn setup() -> &'static Setup {
                     // keycloak-host has no usable defaults (its public host list is required):
                     // packaging must refuse it naming the field, and only config fixtures run.
                     assert!(
-                        config.is_none() && function == "keycloak-host" && stderr.contains("public_hosts"),
+                        config.is_none()
+                            && function == "keycloak-host"
+                            && stderr.contains("public_hosts"),
                         "edgekit package {function} {config:?} failed:\n{stderr}"
                     );
                     continue;
                 }
                 let dir = temp.path().join(format!("{function}-{index}"));
                 unzip(&zip_path, &dir);
-                variants.push(Variant { function, config, dir });
+                variants.push(Variant {
+                    function,
+                    config,
+                    dir,
+                });
             }
         }
         for function in ["forwarded-proto", "keycloak-host"] {
@@ -146,7 +164,11 @@ fn setup() -> &'static Setup {
                 "no usable package for {function}: add events/config-{function}.json"
             );
         }
-        Setup { _temp: temp, harness, variants }
+        Setup {
+            _temp: temp,
+            harness,
+            variants,
+        }
     })
 }
 
@@ -154,7 +176,10 @@ fn setup() -> &'static Setup {
 fn run_node(setup: &Setup, variant: &Variant, events: &[Value]) -> Vec<String> {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     // Tests run in parallel on the same packages: one input file per run.
-    let file = variant.dir.join(format!("events-input-{}.json", RUNS.fetch_add(1, Ordering::Relaxed)));
+    let file = variant.dir.join(format!(
+        "events-input-{}.json",
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
     std::fs::write(&file, serde_json::to_vec(events).unwrap()).unwrap();
     let output = Command::new(system_bin("node", "apt-get install nodejs (Node.js 20+)"))
         .arg(&setup.harness)
@@ -170,14 +195,20 @@ fn run_node(setup: &Setup, variant: &Variant, events: &[Value]) -> Vec<String> {
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), events.len(), "one result per event for {}", variant.label());
+    assert_eq!(
+        lines.len(),
+        events.len(),
+        "one result per event for {}",
+        variant.label()
+    );
     lines
 }
 
 fn canonical(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
-            let sorted: BTreeMap<&String, Value> = map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            let sorted: BTreeMap<&String, Value> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
             Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
         }
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
@@ -202,7 +233,10 @@ struct Tally {
 fn compare(tally: &mut Tally, what: &str, native: Option<&str>, wasm: &str) {
     match native {
         None => {
-            assert!(is_failure_response(wasm), "{what}: native refused, wasm answered {wasm}");
+            assert!(
+                is_failure_response(wasm),
+                "{what}: native refused, wasm answered {wasm}"
+            );
             tally.both_refused += 1;
         }
         Some(native) if native == wasm => tally.byte_identical += 1,
@@ -228,7 +262,10 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
         .iter()
         .filter(|path| event_type(path).as_deref() == Some("origin-request"))
         .count();
-    assert!(origin_requests >= 1, "no origin-request fixtures in events/");
+    assert!(
+        origin_requests >= 1,
+        "no origin-request fixtures in events/"
+    );
     let mut tally = Tally::default();
     for variant in &setup.variants {
         let events: Vec<Value> = fixtures
@@ -238,14 +275,19 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
         let wasm = run_node(setup, variant, &events);
         for (path, wasm) in fixtures.iter().zip(&wasm) {
             let mut command = Command::new(edgekit_bin());
-            command.args(["invoke", variant.function, "--event"]).arg(path);
+            command
+                .args(["invoke", variant.function, "--event"])
+                .arg(path);
             command.args(["--no-validate", "--compact"]);
             if let Some(config) = &variant.config {
                 command.arg("--config").arg(config);
             }
             let output = command.output().unwrap();
             let stdout = String::from_utf8(output.stdout).unwrap();
-            let native = output.status.success().then(|| stdout.trim_end_matches('\n').to_owned());
+            let native = output
+                .status
+                .success()
+                .then(|| stdout.trim_end_matches('\n').to_owned());
             let origin_request = event_type(path).as_deref() == Some("origin-request");
             assert!(
                 native.is_some() || !origin_request || output.status.code() == Some(1),
@@ -253,7 +295,11 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
                 path.display(),
                 String::from_utf8_lossy(&output.stderr)
             );
-            let what = format!("{} on {}", variant.label(), path.file_name().unwrap().to_string_lossy());
+            let what = format!(
+                "{} on {}",
+                variant.label(),
+                path.file_name().unwrap().to_string_lossy()
+            );
             compare(&mut tally, &what, native.as_deref(), wasm);
         }
     }
@@ -326,7 +372,10 @@ fn event_strategy(base: Value) -> impl Strategy<Value = Value> {
             request["uri"] = Value::from(uri);
             request["querystring"] = Value::from(query);
             let headers = request["headers"].as_object_mut().unwrap();
-            headers.insert("host".into(), serde_json::json!([{ "key": "Host", "value": host }]));
+            headers.insert(
+                "host".into(),
+                serde_json::json!([{ "key": "Host", "value": host }]),
+            );
             headers.remove("cloudfront-forwarded-proto");
             if let Some(proto) = proto {
                 headers.insert(
@@ -335,19 +384,65 @@ fn event_strategy(base: Value) -> impl Strategy<Value = Value> {
                 );
             }
             for (name, value) in extra {
-                let entry = headers.entry(name.clone()).or_insert_with(|| Value::Array(Vec::new()));
-                entry.as_array_mut().unwrap().push(serde_json::json!({ "key": name, "value": value }));
+                let entry = headers
+                    .entry(name.clone())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                entry
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!({ "key": name, "value": value }));
             }
             event
         })
 }
 
 fn generated_events(count: usize) -> Vec<Value> {
-    let base: Value =
-        serde_json::from_slice(&std::fs::read(events_dir().join("aws-origin-request.json")).unwrap()).unwrap();
+    let base: Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("aws-origin-request.json")).unwrap(),
+    )
+    .unwrap();
     let strategy = event_strategy(base);
     let mut runner = TestRunner::deterministic();
-    (0..count).map(|_| strategy.new_tree(&mut runner).unwrap().current()).collect()
+    (0..count)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+/// The property tests' corpus: `edgekit_tests::event_gen::origin_request_event()` (what
+/// tests/tests/properties.rs draws from), a deterministic sample plus every seed saved in
+/// `tests/tests/*.proptest-regressions` replayed through it (proptest persists ChaCha seeds
+/// as `cc <hex>`; replaying one regenerates the failing case before shrinking).
+fn property_corpus(count: usize) -> Vec<Value> {
+    let strategy = edgekit_tests::event_gen::origin_request_event();
+    let mut runner = TestRunner::deterministic();
+    let mut events: Vec<Value> = (0..count)
+        .map(|_| serde_json::to_value(strategy.new_tree(&mut runner).unwrap().current()).unwrap())
+        .collect();
+    let tests_dir = edgekit_tests::workspace_root().join("tests/tests");
+    for entry in std::fs::read_dir(tests_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".proptest-regressions") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let Some(hex) = line
+                .strip_prefix("cc ")
+                .and_then(|rest| rest.split_whitespace().next())
+            else {
+                continue;
+            };
+            let seed: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed);
+            let mut runner = TestRunner::new_with_rng(ProptestConfig::default(), rng);
+            events.push(
+                serde_json::to_value(strategy.new_tree(&mut runner).unwrap().current()).unwrap(),
+            );
+        }
+    }
+    events
 }
 
 fn native_run_json(variant: &Variant, event: &[u8]) -> Option<String> {
@@ -358,11 +453,14 @@ fn native_run_json(variant: &Variant, event: &[u8]) -> Option<String> {
     let bytes = match variant.function {
         "forwarded-proto" => {
             let config =
-                edge::function::config_from_json::<forwarded_proto::ForwardedProto>(&config_text).unwrap();
+                edge::function::config_from_json::<forwarded_proto::ForwardedProto>(&config_text)
+                    .unwrap();
             edge::function::run_json::<forwarded_proto::ForwardedProto>(&config, event).ok()
         }
         "keycloak-host" => {
-            let config = edge::function::config_from_json::<keycloak_host::KeycloakHost>(&config_text).unwrap();
+            let config =
+                edge::function::config_from_json::<keycloak_host::KeycloakHost>(&config_text)
+                    .unwrap();
             edge::function::run_json::<keycloak_host::KeycloakHost>(&config, event).ok()
         }
         other => panic!("unknown function {other}"),
@@ -373,8 +471,11 @@ fn native_run_json(variant: &Variant, event: &[u8]) -> Option<String> {
 #[test]
 fn generated_events_give_the_same_result_native_and_node_wasm() {
     const COUNT: usize = 300;
+    const CORPUS: usize = 200;
     let setup = setup();
-    let events = generated_events(COUNT);
+    let mut events = generated_events(COUNT);
+    events.extend(property_corpus(CORPUS));
+    let total = events.len();
     let mut tally = Tally::default();
     for variant in &setup.variants {
         let wasm = run_node(setup, variant, &events);
@@ -383,9 +484,18 @@ fn generated_events_give_the_same_result_native_and_node_wasm() {
             // the bytes. Both start from the same JSON text here.
             let bytes = serde_json::to_vec(event).unwrap();
             let native = native_run_json(variant, &bytes);
-            compare(&mut tally, &format!("{} on generated event {index}", variant.label()), native.as_deref(), wasm);
+            compare(
+                &mut tally,
+                &format!("{} on generated event {index}", variant.label()),
+                native.as_deref(),
+                wasm,
+            );
         }
     }
-    eprintln!("generated: {COUNT} events x {} packages: {tally:?}", setup.variants.len());
+    eprintln!(
+        "generated: {total} events ({COUNT} from this file's strategy, {} from the property-test corpus and its saved seeds) x {} packages: {tally:?}",
+        total - COUNT,
+        setup.variants.len()
+    );
     assert!(tally.byte_identical > 0);
 }

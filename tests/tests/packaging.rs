@@ -15,7 +15,10 @@ const SECRET_IN_CONFIG_FIXTURE: &str = "example-secret-0123456789abcdef";
 
 fn package(function: &str, config: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
     let mut command = Command::new(edgekit_bin());
-    command.args(["package", function, "--out"]).arg(out).args(extra);
+    command
+        .args(["package", function, "--out"])
+        .arg(out)
+        .args(extra);
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
@@ -24,7 +27,11 @@ fn package(function: &str, config: Option<&Path>, out: &Path, extra: &[&str]) ->
 
 fn package_ok(function: &str, config: Option<&Path>, out: &Path) -> Vec<u8> {
     let output = package(function, config, out, &[]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     std::fs::read(out).unwrap()
 }
 
@@ -46,12 +53,17 @@ fn unzip(zip: &[u8], dir: &Path) {
 #[test]
 fn packages_are_deterministic_sorted_and_small() {
     let temp = tempfile::tempdir().unwrap();
-    for (function, config) in
-        [("forwarded-proto", None), ("forwarded-proto", Some(config_fixture("forwarded-proto"))), ("keycloak-host", Some(config_fixture("keycloak-host")))]
-    {
+    for (function, config) in [
+        ("forwarded-proto", None),
+        ("forwarded-proto", Some(config_fixture("forwarded-proto"))),
+        ("keycloak-host", Some(config_fixture("keycloak-host"))),
+    ] {
         let first = package_ok(function, config.as_deref(), &temp.path().join("a.zip"));
         let second = package_ok(function, config.as_deref(), &temp.path().join("b.zip"));
-        assert_eq!(first, second, "{function}: same inputs must give the same zip bytes");
+        assert_eq!(
+            first, second,
+            "{function}: same inputs must give the same zip bytes"
+        );
         assert!(
             first.len() <= SIZE_TARGET,
             "{function}: {} bytes zipped, over the {SIZE_TARGET}-byte target",
@@ -62,9 +74,19 @@ fn packages_are_deterministic_sorted_and_small() {
         assert_eq!(names, ["config.json", "function.wasm", "index.mjs"]);
         for index in 0..archive.len() {
             let file = archive.by_index(index).unwrap();
-            assert_eq!(file.unix_mode().map(|m| m & 0o777), Some(0o644), "{}", file.name());
+            assert_eq!(
+                file.unix_mode().map(|m| m & 0o777),
+                Some(0o644),
+                "{}",
+                file.name()
+            );
             let time = file.last_modified().unwrap();
-            assert_eq!((time.year(), time.month(), time.day()), (1980, 1, 1), "{}", file.name());
+            assert_eq!(
+                (time.year(), time.month(), time.day()),
+                (1980, 1, 1),
+                "{}",
+                file.name()
+            );
         }
     }
 }
@@ -73,10 +95,22 @@ fn packages_are_deterministic_sorted_and_small() {
 fn package_prints_size_and_accepts_the_viewer_quota() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("fp.zip");
-    let output = package("forwarded-proto", None, &out, &["--trigger", "viewer", "--output", "json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = package(
+        "forwarded-proto",
+        None,
+        &out,
+        &["--trigger", "viewer", "--output", "json"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["zip_bytes"].as_u64().unwrap(), std::fs::metadata(&out).unwrap().len());
+    assert_eq!(
+        report["zip_bytes"].as_u64().unwrap(),
+        std::fs::metadata(&out).unwrap().len()
+    );
     assert_eq!(report["quota_bytes"], 1 << 20);
     assert_eq!(report["runtime"], "nodejs22.x");
     assert_eq!(report["handler"], "index.handler");
@@ -87,10 +121,26 @@ fn invalid_config_is_refused_naming_the_field() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("x.zip");
     let cases = [
-        ("forwarded-proto", r#"{"proto_header": "X-Forwarded-Proto"}"#, "proto_header"),
-        ("forwarded-proto", r#"{"requre_https": true}"#, "requre_https"),
-        ("forwarded-proto", r#"{"origin_verify": {"header": "X-V", "secret": "short-secret"}}"#, "origin_verify.secret"),
-        ("keycloak-host", r#"{"public_hosts": ["a.example, b.example"]}"#, "public_hosts"),
+        (
+            "forwarded-proto",
+            r#"{"proto_header": "X-Forwarded-Proto"}"#,
+            "proto_header",
+        ),
+        (
+            "forwarded-proto",
+            r#"{"requre_https": true}"#,
+            "requre_https",
+        ),
+        (
+            "forwarded-proto",
+            r#"{"origin_verify": {"header": "X-V", "secret": "short-secret"}}"#,
+            "origin_verify.secret",
+        ),
+        (
+            "keycloak-host",
+            r#"{"public_hosts": ["a.example, b.example"]}"#,
+            "public_hosts",
+        ),
     ];
     for (function, config, field) in cases {
         let path = temp.path().join("config.json");
@@ -98,8 +148,14 @@ fn invalid_config_is_refused_naming_the_field() {
         let output = package(function, Some(&path), &out, &[]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{function} accepted {config}");
-        assert!(stderr.contains(field), "{function} {config}: error does not name {field}:\n{stderr}");
-        assert!(!stderr.contains("short-secret"), "the secret leaked into the error:\n{stderr}");
+        assert!(
+            stderr.contains(field),
+            "{function} {config}: error does not name {field}:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("short-secret"),
+            "the secret leaked into the error:\n{stderr}"
+        );
         assert!(!out.exists(), "no zip is written for a refused config");
     }
 }
@@ -118,7 +174,11 @@ for (const event of JSON.parse(process.argv[2])) console.log(JSON.stringify(awai
         .arg(serde_json::to_string(events).unwrap())
         .output()
         .unwrap();
-    assert!(output.status.success(), "node: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let results = String::from_utf8(output.stdout)
         .unwrap()
         .lines()
@@ -130,7 +190,12 @@ for (const event of JSON.parse(process.argv[2])) console.log(JSON.stringify(awai
 fn assert_generated_500(result: &serde_json::Value) {
     assert_eq!(result["status"], "500", "{result}");
     assert_eq!(result["headers"]["content-type"][0]["key"], "Content-Type");
-    assert!(result["body"].as_str().unwrap().contains("edge function failed"));
+    assert!(
+        result["body"]
+            .as_str()
+            .unwrap()
+            .contains("edge function failed")
+    );
 }
 
 #[test]
@@ -143,17 +208,34 @@ fn refused_event_gives_a_generated_500_and_one_log_line_without_secrets() {
     );
     let dir = temp.path().join("fp");
     unzip(&zip, &dir);
-    let viewer: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(events_dir().join("aws-viewer-request.json")).unwrap()).unwrap();
+    let viewer: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("aws-viewer-request.json")).unwrap(),
+    )
+    .unwrap();
     let malformed = serde_json::json!({ "Records": [{ "cf": { "request": { "headers": {
         "cookie": [{ "key": "Cookie", "value": "session=client-cookie-value" }] } } } }] });
     let (results, stderr) = run_handler(&dir, &[viewer, malformed]);
     assert_eq!(results.len(), 2);
     results.iter().for_each(assert_generated_500);
-    assert_eq!(stderr.lines().count(), 2, "one log line per failure:\n{stderr}");
-    assert!(stderr.lines().all(|line| line.starts_with("edgekit forwarded-proto: answering 500: ")), "{stderr}");
-    assert!(!stderr.contains(SECRET_IN_CONFIG_FIXTURE), "secret in the log:\n{stderr}");
-    assert!(!stderr.contains("client-cookie-value"), "event value in the log:\n{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "one log line per failure:\n{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .all(|line| line.starts_with("edgekit forwarded-proto: answering 500: ")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(SECRET_IN_CONFIG_FIXTURE),
+        "secret in the log:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("client-cookie-value"),
+        "event value in the log:\n{stderr}"
+    );
 }
 
 /// A wasm module with the edgekit exports whose `edgekit_handle` executes `unreachable`.
@@ -202,11 +284,52 @@ fn a_wasm_trap_gives_a_generated_500_and_the_next_event_a_fresh_instance() {
     let dir = temp.path().join("fp");
     unzip(&zip, &dir);
     std::fs::write(dir.join("function.wasm"), trapping_module()).unwrap();
-    let event: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(events_dir().join("aws-origin-request.json")).unwrap()).unwrap();
+    let event: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(events_dir().join("aws-origin-request.json")).unwrap(),
+    )
+    .unwrap();
     let (results, stderr) = run_handler(&dir, &[event.clone(), event]);
     assert_eq!(results.len(), 2);
     results.iter().for_each(assert_generated_500);
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
-    assert!(stderr.lines().all(|line| line.contains("RuntimeError: unreachable")), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| line.contains("RuntimeError: unreachable")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_wasm_target_is_reported_with_the_rustup_command() {
+    // A stand-in for cargo that fails the way rustc does without the target's std.
+    let temp = tempfile::tempdir().unwrap();
+    let fake_cargo = temp.path().join("cargo");
+    std::fs::write(
+        &fake_cargo,
+        "#!/bin/sh\necho 'error[E0463]: can'\"'\"'t find crate for `core`' >&2\necho '  = note: the `wasm32-unknown-unknown` target may not be installed' >&2\nexit 101\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &fake_cargo,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let output = Command::new(edgekit_bin())
+        .args(["package", "forwarded-proto", "--out"])
+        .arg(temp.path().join("fp.zip"))
+        .env("CARGO", &fake_cargo)
+        .output()
+        .unwrap();
+    // miette wraps long lines: compare with the wrapping undone.
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("rustup target add wasm32-unknown-unknown"),
+        "{stderr}"
+    );
 }

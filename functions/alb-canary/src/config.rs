@@ -35,11 +35,10 @@ impl CanaryConfig {
     /// Parses a targets file / payload, with the JSON path of the first error.
     pub fn from_json(origin: &str, json: &str) -> Result<Self, CanaryError> {
         let mut de = serde_json::Deserializer::from_str(json);
-        let config: Self =
-            serde_path_to_error_lite(&mut de).map_err(|message| CanaryError::InvalidConfig {
-                origin: origin.to_owned(),
-                message,
-            })?;
+        let config: Self = parse_json(&mut de).map_err(|message| CanaryError::InvalidConfig {
+            origin: origin.to_owned(),
+            message,
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -78,8 +77,8 @@ impl CanaryConfig {
     }
 }
 
-/// `serde_json::from_*` with a message that names the failing field.
-fn serde_path_to_error_lite<'de, T: Deserialize<'de>>(
+/// Parses a whole document; serde_json's message names the field, line and column.
+fn parse_json<'de, T: Deserialize<'de>>(
     de: &mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
 ) -> Result<T, String> {
     T::deserialize(&mut *de)

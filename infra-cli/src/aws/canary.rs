@@ -200,12 +200,12 @@ pub fn plan_install(request: &InstallRequest) -> Result<InstallPlan, PlanError> 
         }
         None => rule_name_for(&function.name),
     };
-    if let Some(topic) = &request.sns_topic_arn {
-        if !topic.starts_with("arn:") || !topic.contains(":sns:") {
-            return Err(PlanError::InvalidOption(format!(
-                "--sns-topic-arn {topic:?} is not an SNS topic ARN"
-            )));
-        }
+    if let Some(topic) = &request.sns_topic_arn
+        && (!topic.starts_with("arn:") || !topic.contains(":sns:"))
+    {
+        return Err(PlanError::InvalidOption(format!(
+            "--sns-topic-arn {topic:?} is not an SNS topic ARN"
+        )));
     }
     let input = serde_json::to_string(&request.config).map_err(|err| {
         PlanError::InvalidOption(format!("could not serialise the targets: {err}"))

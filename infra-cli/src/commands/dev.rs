@@ -93,6 +93,8 @@ fn parse_error_status(value: &str) -> Result<u16, String> {
 }
 
 pub async fn run(args: DevArgs, _global: &GlobalArgs) -> miette::Result<ExitCode> {
-    crate::dev::server::run(args).await.map_err(|err| miette::miette!("edgekit dev: {err}"))?;
+    crate::dev::server::run(args)
+        .await
+        .map_err(|err| miette::miette!("edgekit dev: {err}"))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -42,7 +42,10 @@ struct PackageReport {
 }
 
 pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let progress = Progress::start(format!("building {} for wasm32-unknown-unknown", args.function));
+    let progress = Progress::start(format!(
+        "building {} for wasm32-unknown-unknown",
+        args.function
+    ));
     let built = packaging::build_package_for(args.function, args.config.as_deref(), args.trigger)
         .map_err(|err| miette::miette!("{err}"))?;
     std::fs::write(&args.out, &built.zip)
@@ -63,7 +66,15 @@ pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
     print_result(global.output, &report, |r| {
         format!(
             "{}: {} bytes zipped ({} bytes of wasm), limit {} bytes for {:?} triggers\nruntime {}, handler {}, CodeSha256 {}\nwritten to {}",
-            r.function, r.zip_bytes, r.wasm_bytes, r.quota_bytes, r.trigger, r.runtime, r.handler, r.code_sha256, r.path
+            r.function,
+            r.zip_bytes,
+            r.wasm_bytes,
+            r.quota_bytes,
+            r.trigger,
+            r.runtime,
+            r.handler,
+            r.code_sha256,
+            r.path
         )
     });
     Ok(ExitCode::SUCCESS)

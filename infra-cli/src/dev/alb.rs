@@ -78,10 +78,15 @@ pub enum Outcome {
 
 impl Alb {
     /// Applies the listener's header behaviour, checks the rule, forwards.
-    pub async fn handle(&self, mut request: ForwardRequest, peer: IpAddr, notes: &mut Vec<String>) -> Response<Body> {
+    pub async fn handle(
+        &self,
+        mut request: ForwardRequest,
+        peer: IpAddr,
+        notes: &mut Vec<String>,
+    ) -> Response<Body> {
         if self.mode == AlbMode::Off {
             return match self.send(request).await {
-                Outcome::Response(response) => response.map(|body| body.boxed()),
+                Outcome::Response(response) => relay(response),
                 Outcome::Unreachable(reason) => {
                     notes.push(format!("origin unreachable: {reason}"));
                     alb_page(StatusCode::BAD_GATEWAY)
@@ -93,27 +98,44 @@ impl Alb {
         // 403: how direct-to-ALB traffic is blocked. [ELB guide, "Listener rules", HTTP
         // header conditions and fixed-response actions]
         if let Some(rule) = &self.verify {
-            let ok = request.headers.get_all(&rule.header).iter().any(|v| v.as_bytes() == rule.secret.as_bytes());
+            let ok = request
+                .headers
+                .get_all(&rule.header)
+                .iter()
+                .any(|v| v.as_bytes() == rule.secret.as_bytes());
             if !ok {
                 notes.push(format!("alb: refused, {} missing or wrong", rule.header));
                 let mut response = Response::new(full(
                     "Forbidden: this load balancer only accepts requests that come through CloudFront.\n",
                 ));
                 *response.status_mut() = StatusCode::FORBIDDEN;
-                set_static(response.headers_mut(), "content-type", "text/plain; charset=utf-8");
+                set_static(
+                    response.headers_mut(),
+                    "content-type",
+                    "text/plain; charset=utf-8",
+                );
                 set_static(response.headers_mut(), "server", "awselb/2.0");
                 return response;
             }
         }
-        apply_forwarded_headers(&mut request.headers, self.mode, self.listener, self.listener_port, peer);
+        apply_forwarded_headers(
+            &mut request.headers,
+            self.mode,
+            self.listener,
+            self.listener_port,
+            peer,
+        );
         match self.send(request).await {
-            Outcome::Response(response) => response.map(|body| body.boxed()),
+            Outcome::Response(response) => relay(response),
             Outcome::Unreachable(reason) => {
                 notes.push(format!("alb: target unreachable: {reason}"));
                 alb_page(StatusCode::BAD_GATEWAY)
             }
             Outcome::Timeout => {
-                notes.push(format!("alb: target silent for {} s", self.timeout.as_secs()));
+                notes.push(format!(
+                    "alb: target silent for {} s",
+                    self.timeout.as_secs()
+                ));
                 alb_page(StatusCode::GATEWAY_TIMEOUT)
             }
         }
@@ -137,21 +159,51 @@ impl Alb {
     }
 }
 
+/// The target's response on its way back: hop-by-hop headers end at this hop (RFC 9110
+/// section 7.6.1); the body streams through.
+fn relay(response: Response<hyper::body::Incoming>) -> Response<Body> {
+    let mut response = response.map(|body| body.boxed());
+    let headers = response.headers_mut();
+    for hop in [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "transfer-encoding",
+        "upgrade",
+        "te",
+        "trailer",
+    ] {
+        headers.remove(hop);
+    }
+    response
+}
+
 /// The ALB's request headers. [ELB guide, "HTTP headers and Application Load Balancers"]:
 /// X-Forwarded-For gets the client address appended (`routing.http.xff_header_processing.mode`
 /// = append, the default); X-Forwarded-Proto and X-Forwarded-Port carry the listener's
 /// protocol and port (overwrite or append, see [`AlbMode`]); no X-Forwarded-Host is sent;
 /// X-Amzn-Trace-Id is added when absent ["Request tracing for your Application Load
 /// Balancer"].
-pub fn apply_forwarded_headers(headers: &mut HeaderMap, mode: AlbMode, listener: Proto, port: u16, peer: IpAddr) {
+pub fn apply_forwarded_headers(
+    headers: &mut HeaderMap,
+    mode: AlbMode,
+    listener: Proto,
+    port: u16,
+    peer: IpAddr,
+) {
     let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(existing) if !existing.trim().is_empty() => format!("{existing}, {peer}"),
         _ => peer.to_string(),
     };
     set_string(headers, "x-forwarded-for", &xff);
-    for (name, value) in [("x-forwarded-proto", listener.as_str().to_owned()), ("x-forwarded-port", port.to_string())] {
+    for (name, value) in [
+        ("x-forwarded-proto", listener.as_str().to_owned()),
+        ("x-forwarded-port", port.to_string()),
+    ] {
         let combined = match (mode, headers.get(name).and_then(|v| v.to_str().ok())) {
-            (AlbMode::XfpAppend, Some(existing)) if !existing.trim().is_empty() => format!("{existing}, {value}"),
+            (AlbMode::XfpAppend, Some(existing)) if !existing.trim().is_empty() => {
+                format!("{existing}, {value}")
+            }
             _ => value,
         };
         set_string(headers, name, &combined);
@@ -162,7 +214,11 @@ pub fn apply_forwarded_headers(headers: &mut HeaderMap, mode: AlbMode, listener:
             .map_or(0, |d| d.as_secs());
         let random: [u8; 12] = rand::random();
         let id: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        set_string(headers, "x-amzn-trace-id", &format!("Root=1-{epoch:08x}-{id}"));
+        set_string(
+            headers,
+            "x-amzn-trace-id",
+            &format!("Root=1-{epoch:08x}-{id}"),
+        );
     }
 }
 
@@ -170,7 +226,11 @@ pub fn apply_forwarded_headers(headers: &mut HeaderMap, mode: AlbMode, listener:
 /// 502 from a CloudFront one. [ELB guide, "Troubleshoot your Application Load Balancers",
 /// HTTP 502/504]
 pub fn alb_page(status: StatusCode) -> Response<Body> {
-    let title = format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or(""));
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
     let body = format!(
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
     );
@@ -217,7 +277,12 @@ mod tests {
         assert_eq!(headers["x-forwarded-proto"], "http");
         assert_eq!(headers["x-forwarded-port"], "80");
         assert_eq!(headers["x-forwarded-for"], "203.0.113.7, 10.0.0.1");
-        assert!(headers["x-amzn-trace-id"].to_str().unwrap().starts_with("Root=1-"));
+        assert!(
+            headers["x-amzn-trace-id"]
+                .to_str()
+                .unwrap()
+                .starts_with("Root=1-")
+        );
         apply_forwarded_headers(&mut appended, AlbMode::XfpAppend, Proto::Http, 80, peer);
         assert_eq!(appended["x-forwarded-proto"], "https, http");
     }

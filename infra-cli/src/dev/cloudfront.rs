@@ -12,7 +12,9 @@ use bytes::Bytes;
 use edge::model::{BodyEncoding, Cf, Record};
 use edge::proto::Proto;
 use edge::rules::is_disallowed;
-use edge::{CfConfig, CloudFrontEvent, CustomOrigin, EdgeResult, EventType, Headers, Origin, Request};
+use edge::{
+    CfConfig, CloudFrontEvent, CustomOrigin, EdgeResult, EventType, Headers, Origin, Request,
+};
 use http::header::{HeaderMap, HeaderValue};
 use http::request::Parts;
 use http::{Method, Response, StatusCode};
@@ -54,9 +56,17 @@ impl Triggers {
             (EventType::ViewerResponse, &self.viewer_response),
         ]
         .into_iter()
-        .filter_map(|(event_type, handler)| handler.as_ref().map(|h| format!("{event_type}: {}", h.name())))
+        .filter_map(|(event_type, handler)| {
+            handler
+                .as_ref()
+                .map(|h| format!("{event_type}: {}", h.name()))
+        })
         .collect();
-        if list.is_empty() { "no functions".into() } else { list.join(", ") }
+        if list.is_empty() {
+            "no functions".into()
+        } else {
+            list.join(", ")
+        }
     }
 }
 
@@ -120,23 +130,41 @@ pub fn request_id() -> String {
 /// Guide, "Request and response behavior for custom origins"]) and hop-by-hop framing
 /// (CloudFront re-frames the body towards the origin).
 fn hidden_from_functions(name: &str) -> bool {
-    is_disallowed(name) || matches!(name, "te" | "transfer-encoding" | "content-length" | "http2-settings")
+    is_disallowed(name)
+        || matches!(
+            name,
+            "te" | "transfer-encoding" | "content-length" | "http2-settings"
+        )
 }
 
 impl Distribution {
     /// Serves one viewer request.
-    pub async fn handle(&self, request: http::Request<Incoming>, viewer: Proto, peer: SocketAddr) -> Response<Body> {
+    pub async fn handle(
+        &self,
+        request: http::Request<Incoming>,
+        viewer: Proto,
+        peer: SocketAddr,
+    ) -> Response<Body> {
         let started = Instant::now();
         let id = request_id();
         let mut notes = Vec::new();
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
-        let Outcome { mut response, cache } = self.process(parts, body, viewer, peer, &id, &mut notes).await;
+        let Outcome {
+            mut response,
+            cache,
+        } = self
+            .process(parts, body, viewer, peer, &id, &mut notes)
+            .await;
         let headers = response.headers_mut();
         // Response headers CloudFront adds. [Developer Guide, "Request and response behavior
         // for custom origins" (Via), "Standard log file fields" (x-edge-result-type)]
-        insert(headers, "via", &format!("1.1 {} (CloudFront)", self.edge_host));
+        insert(
+            headers,
+            "via",
+            &format!("1.1 {} (CloudFront)", self.edge_host),
+        );
         headers.insert("x-cache", HeaderValue::from_static(cache.x_cache()));
         headers.insert("x-amz-cf-pop", HeaderValue::from_static(POP));
         insert(headers, "x-amz-cf-id", &id);
@@ -149,7 +177,11 @@ impl Distribution {
                 path,
                 started.elapsed().as_secs_f64() * 1000.0,
                 cache.x_cache(),
-                if notes.is_empty() { String::new() } else { format!(" | {}", notes.join(" | ")) }
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" | {}", notes.join(" | "))
+                }
             );
         }
         response
@@ -172,7 +204,11 @@ impl Distribution {
             .map(str::to_owned)
             .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
             .unwrap_or_default();
-        let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+        let path_and_query = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
 
         // Viewer protocol policy redirect-to-https: GET/HEAD over http get a 301 to the https
         // URL. [Developer Guide, "Require HTTPS for communication between viewers and
@@ -188,15 +224,27 @@ impl Distribution {
             let mut response = Response::new(full(""));
             *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
             insert(response.headers_mut(), "location", &location);
-            response.headers_mut().insert("server", HeaderValue::from_static("CloudFront"));
-            return Outcome { response, cache: CacheResult::Redirect };
+            response
+                .headers_mut()
+                .insert("server", HeaderValue::from_static("CloudFront"));
+            return Outcome {
+                response,
+                cache: CacheResult::Redirect,
+            };
         }
 
-        let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES).collect().await {
+        let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES)
+            .collect()
+            .await
+        {
             Ok(collected) => collected.to_bytes(),
             Err(err) => {
                 notes.push(format!("viewer body: {err}"));
-                return self.error_page(StatusCode::BAD_REQUEST, "The request body could not be read.", id);
+                return self.error_page(
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read.",
+                    id,
+                );
             }
         };
 
@@ -226,7 +274,10 @@ impl Distribution {
         };
 
         if let Some(handler) = &self.triggers.viewer_request {
-            match self.run_request_trigger(handler, EventType::ViewerRequest, request, id, notes).await {
+            match self
+                .run_request_trigger(handler, EventType::ViewerRequest, request, id, notes)
+                .await
+            {
                 Ok(next) => request = next,
                 Err(outcome) => return outcome,
             }
@@ -235,15 +286,30 @@ impl Distribution {
         self.add_cloudfront_request_headers(&mut request, viewer, peer);
 
         if let Some(handler) = &self.triggers.origin_request {
-            match self.run_request_trigger(handler, EventType::OriginRequest, request.clone(), id, notes).await {
+            match self
+                .run_request_trigger(
+                    handler,
+                    EventType::OriginRequest,
+                    request,
+                    id,
+                    notes,
+                )
+                .await
+            {
                 Ok(next) => request = next,
                 Err(outcome) => return outcome,
             }
         }
 
         let forward = self.origin_request(&request, body, id, notes);
-        let mut response = self.alb.handle(forward, IpAddr::from([127, 0, 0, 1]), notes).await;
-        if response.headers().get("server").is_some_and(|s| s.as_bytes() == b"awselb/2.0")
+        let mut response = self
+            .alb
+            .handle(forward, IpAddr::from([127, 0, 0, 1]), notes)
+            .await;
+        if response
+            .headers()
+            .get("server")
+            .is_some_and(|s| s.as_bytes() == b"awselb/2.0")
             && response.status().is_server_error()
         {
             notes.push("502/504 from the ALB (Server: awselb/2.0)".into());
@@ -254,7 +320,10 @@ impl Distribution {
             (EventType::ViewerResponse, &self.triggers.viewer_response),
         ] {
             if let Some(handler) = handler {
-                match self.run_response_trigger(handler, event_type, &request, response, id, notes).await {
+                match self
+                    .run_response_trigger(handler, event_type, &request, response, id, notes)
+                    .await
+                {
                     Ok(next) => response = next,
                     Err(outcome) => return outcome,
                 }
@@ -295,7 +364,12 @@ impl Distribution {
     }
 
     /// What CloudFront adds after viewer-request and before origin-request.
-    fn add_cloudfront_request_headers(&self, request: &mut Request, viewer: Proto, peer: SocketAddr) {
+    fn add_cloudfront_request_headers(
+        &self,
+        request: &mut Request,
+        viewer: Proto,
+        peer: SocketAddr,
+    ) {
         let headers = &mut request.headers;
         // CloudFront-Forwarded-Proto and CloudFront-Viewer-Address, when the origin request
         // policy includes them; a viewer cannot supply them. [Developer Guide, "Add
@@ -343,9 +417,19 @@ impl Distribution {
     /// (they overwrite same-named viewer headers [Developer Guide, "Add custom headers to
     /// origin requests"]), and `X-Amz-Cf-Id` [Developer Guide, "Request and response
     /// behavior for custom origins"].
-    fn origin_request(&self, request: &Request, body: Bytes, id: &str, notes: &mut Vec<String>) -> ForwardRequest {
+    fn origin_request(
+        &self,
+        request: &Request,
+        body: Bytes,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> ForwardRequest {
         let mut headers = request.headers.clone();
-        if let Some(custom) = request.origin.as_ref().and_then(|origin| origin.custom.as_ref()) {
+        if let Some(custom) = request
+            .origin
+            .as_ref()
+            .and_then(|origin| origin.custom.as_ref())
+        {
             for (name, entries) in &custom.custom_headers.0 {
                 if let Some(entry) = entries.first() {
                     let key = entry.key.clone().unwrap_or_else(|| name.clone());
@@ -364,10 +448,21 @@ impl Distribution {
             path_and_query.push('?');
             path_and_query.push_str(&request.querystring);
         }
-        ForwardRequest { method, path_and_query, headers: map, body }
+        ForwardRequest {
+            method,
+            path_and_query,
+            headers: map,
+            body,
+        }
     }
 
-    fn event(&self, event_type: EventType, request: Request, response: Option<edge::Response>, id: &str) -> CloudFrontEvent {
+    fn event(
+        &self,
+        event_type: EventType,
+        request: Request,
+        response: Option<edge::Response>,
+        id: &str,
+    ) -> CloudFrontEvent {
         CloudFrontEvent {
             records: vec![Record {
                 cf: Cf {
@@ -398,26 +493,39 @@ impl Distribution {
         id: &str,
         notes: &mut Vec<String>,
     ) -> Result<Request, Outcome> {
-        let before = request.headers.clone();
         let event = self.event(event_type, request, None, id);
         let original = match event.cf() {
             Ok(cf) => cf.clone(),
-            Err(err) => return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes)),
+            Err(err) => {
+                return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes));
+            }
         };
         let result = match handler.run(event).await {
             Ok(result) => result,
-            Err(failure) => return Err(self.function_failure(handler, event_type, failure, id, notes)),
+            Err(failure) => {
+                return Err(self.function_failure(handler, event_type, failure, id, notes));
+            }
         };
         if let Err(violations) = edge::validate(event_type, &original, &result) {
             return Err(self.validation_error(handler, event_type, &violations, id, notes));
         }
         match result {
             EdgeResult::Request(request) => {
-                notes.push(format!("{event_type} {}: {}", handler.name(), diff(&before, &request.headers)));
+                if self.log_requests {
+                    notes.push(format!(
+                        "{event_type} {}: {}",
+                        handler.name(),
+                        diff(&original.request.headers, &request.headers)
+                    ));
+                }
                 Ok(request)
             }
             EdgeResult::Response(generated) => {
-                notes.push(format!("{event_type} {}: generated {}", handler.name(), generated.status));
+                notes.push(format!(
+                    "{event_type} {}: generated {}",
+                    handler.name(),
+                    generated.status
+                ));
                 Err(self.generated(&generated, id))
             }
         }
@@ -438,7 +546,9 @@ impl Distribution {
         let edge_response = edge::Response {
             status: parts.status.as_u16().to_string(),
             status_description: parts.status.canonical_reason().map(str::to_owned),
-            headers: to_edge(&parts.headers, |name| is_disallowed(name) || name == "content-length"),
+            headers: to_edge(&parts.headers, |name| {
+                is_disallowed(name) || name == "content-length"
+            }),
             body: None,
             body_encoding: None,
             extra: Default::default(),
@@ -447,19 +557,32 @@ impl Distribution {
         let event = self.event(event_type, request.clone(), Some(edge_response), id);
         let original = match event.cf() {
             Ok(cf) => cf.clone(),
-            Err(err) => return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes)),
+            Err(err) => {
+                return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes));
+            }
         };
         let result = match handler.run(event).await {
             Ok(result) => result,
-            Err(failure) => return Err(self.function_failure(handler, event_type, failure, id, notes)),
+            Err(failure) => {
+                return Err(self.function_failure(handler, event_type, failure, id, notes));
+            }
         };
         if let Err(violations) = edge::validate(event_type, &original, &result) {
             return Err(self.validation_error(handler, event_type, &violations, id, notes));
         }
         let EdgeResult::Response(changed) = result else {
-            return Err(self.execution_error(&handler.name(), "returned a request from a response trigger", id, notes));
+            return Err(self.execution_error(
+                &handler.name(),
+                "returned a request from a response trigger",
+                id,
+                notes,
+            ));
         };
-        notes.push(format!("{event_type} {}: {}", handler.name(), diff(&before, &changed.headers)));
+        notes.push(format!(
+            "{event_type} {}: {}",
+            handler.name(),
+            diff(&before, &changed.headers)
+        ));
         if let Ok(status) = changed.status.parse::<u16>().map(StatusCode::from_u16)
             && let Ok(status) = status
         {
@@ -469,7 +592,10 @@ impl Distribution {
         let (mut map, _) = to_http(&changed.headers);
         map.remove("transfer-encoding");
         match changed.body {
-            Some(text) => Ok(Response::from_parts(parts_with(parts, map), full(decode_body(&text, changed.body_encoding)))),
+            Some(text) => Ok(Response::from_parts(
+                parts_with(parts, map),
+                full(decode_body(&text, changed.body_encoding)),
+            )),
             None => {
                 if let Some(length) = content_length {
                     map.insert("content-length", length);
@@ -488,9 +614,14 @@ impl Distribution {
         notes: &mut Vec<String>,
     ) -> Outcome {
         match failure {
-            FunctionFailure::Execution(reason) => self.execution_error(&handler.name(), &reason, id, notes),
+            FunctionFailure::Execution(reason) => {
+                self.execution_error(&handler.name(), &reason, id, notes)
+            }
             FunctionFailure::InvalidResult(reason) => {
-                notes.push(format!("LambdaValidationError: {event_type} {}: {reason}", handler.name()));
+                notes.push(format!(
+                    "LambdaValidationError: {event_type} {}: {reason}",
+                    handler.name()
+                ));
                 self.error_page(
                     StatusCode::BAD_GATEWAY,
                     "The Lambda function returned invalid JSON: The JSON output is not parsable.",
@@ -509,7 +640,11 @@ impl Distribution {
         notes: &mut Vec<String>,
     ) -> Outcome {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        notes.push(format!("LambdaValidationError: {event_type} {}: {}", handler.name(), list.join("; ")));
+        notes.push(format!(
+            "LambdaValidationError: {event_type} {}: {}",
+            handler.name(),
+            list.join("; ")
+        ));
         // A result CloudFront rejects is answered with 502. [Developer Guide, "Troubleshoot
         // Lambda@Edge functions": "HTTP 502 status code (Bad Gateway) ... Lambda validation
         // error"]
@@ -524,7 +659,13 @@ impl Distribution {
     /// Lambda@Edge functions") gives 503 for a Lambda execution error; the older
     /// "Testing and debugging Lambda@Edge functions" page and field reports give 500. 503 by
     /// default, `--function-error-status 500` to switch.
-    fn execution_error(&self, name: &str, reason: &str, id: &str, notes: &mut Vec<String>) -> Outcome {
+    fn execution_error(
+        &self,
+        name: &str,
+        reason: &str,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Outcome {
         notes.push(format!("LambdaExecutionError: {name}: {reason}"));
         self.error_page(
             self.function_error_status,
@@ -541,9 +682,16 @@ impl Distribution {
         );
         let mut response = Response::new(full(body));
         *response.status_mut() = status;
-        response.headers_mut().insert("server", HeaderValue::from_static("CloudFront"));
-        response.headers_mut().insert("content-type", HeaderValue::from_static("text/html"));
-        Outcome { response, cache: CacheResult::Error }
+        response
+            .headers_mut()
+            .insert("server", HeaderValue::from_static("CloudFront"));
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("text/html"));
+        Outcome {
+            response,
+            cache: CacheResult::Error,
+        }
     }
 
     /// A response generated by a request trigger, as CloudFront sends it to the viewer.
@@ -560,12 +708,19 @@ impl Distribution {
         if !headers.contains_key("server") {
             headers.insert("server", HeaderValue::from_static("CloudFront"));
         }
-        let body = generated.body.as_deref().map(|text| decode_body(text, generated.body_encoding)).unwrap_or_default();
+        let body = generated
+            .body
+            .as_deref()
+            .map(|text| decode_body(text, generated.body_encoding))
+            .unwrap_or_default();
         let mut response = Response::new(full(body));
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         let _ = id;
-        Outcome { response, cache: CacheResult::LambdaGenerated }
+        Outcome {
+            response,
+            cache: CacheResult::LambdaGenerated,
+        }
     }
 }
 
@@ -593,7 +748,9 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
 /// `name:port` → `name` (IPv6 literals keep their brackets).
 pub fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
-        return host.split_once(']').map_or(host, |(name, _)| &host[..name.len() + 1]);
+        return host
+            .split_once(']')
+            .map_or(host, |(name, _)| &host[..name.len() + 1]);
     }
     host.rsplit_once(':').map_or(host, |(name, _)| name)
 }

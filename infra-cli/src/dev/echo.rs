@@ -26,7 +26,12 @@ pub struct Echo {
 /// `X-Forwarded-Proto` value (what uvicorn/Werkzeug-style proxy fixes read), else `http`
 /// (the echo itself listens on plain HTTP).
 pub fn inferred_scheme(headers: &HeaderMap) -> String {
-    let first = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(proto) = first("x-cloudfront-forwarded-proto").filter(|v| !v.is_empty()) {
         return proto.to_ascii_lowercase();
     }
@@ -79,14 +84,21 @@ pub async fn handle(request: Request<Incoming>) -> Response<Body> {
             body.push(b'\n');
             (StatusCode::OK, body)
         }
-        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, format!("echo: {err}\n").into_bytes()),
+        Err(err) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("echo: {err}\n").into_bytes(),
+        ),
     };
     let mut response = Response::new(full(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    response.headers_mut().insert(http::header::SERVER, http::HeaderValue::from_static("edgekit-echo"));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response.headers_mut().insert(
+        http::header::SERVER,
+        http::HeaderValue::from_static("edgekit-echo"),
+    );
     response
 }
 
@@ -106,16 +118,28 @@ mod tests {
     #[test]
     fn scheme_priority() {
         assert_eq!(inferred_scheme(&headers(&[])), "http");
-        assert_eq!(inferred_scheme(&headers(&[("x-forwarded-proto", "http")])), "http");
         assert_eq!(
-            inferred_scheme(&headers(&[("x-forwarded-proto", "http"), ("forwarded", "for=1.2.3.4;proto=https")])),
+            inferred_scheme(&headers(&[("x-forwarded-proto", "http")])),
+            "http"
+        );
+        assert_eq!(
+            inferred_scheme(&headers(&[
+                ("x-forwarded-proto", "http"),
+                ("forwarded", "for=1.2.3.4;proto=https")
+            ])),
             "https"
         );
         assert_eq!(
-            inferred_scheme(&headers(&[("forwarded", "proto=http"), ("x-cloudfront-forwarded-proto", "https")])),
+            inferred_scheme(&headers(&[
+                ("forwarded", "proto=http"),
+                ("x-cloudfront-forwarded-proto", "https")
+            ])),
             "https"
         );
-        assert_eq!(inferred_scheme(&headers(&[("x-forwarded-proto", "https, http")])), "https");
+        assert_eq!(
+            inferred_scheme(&headers(&[("x-forwarded-proto", "https, http")])),
+            "https"
+        );
     }
 
     #[test]

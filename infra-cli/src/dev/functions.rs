@@ -93,21 +93,30 @@ impl EdgeHandler {
     /// Runs the function on an event.
     pub async fn run(&self, event: CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
         match self {
-            Self::ForwardedProto(config) => native::<forwarded_proto::ForwardedProto>(config, event),
+            Self::ForwardedProto(config) => {
+                native::<forwarded_proto::ForwardedProto>(config, event)
+            }
             Self::KeycloakHost(config) => native::<keycloak_host::KeycloakHost>(config, event),
             Self::Node(node) => node.invoke(&event).await,
         }
     }
 }
 
-fn native<F: EdgeFunction>(config: &F::Config, event: CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
+fn native<F: EdgeFunction>(
+    config: &F::Config,
+    event: CloudFrontEvent,
+) -> Result<EdgeResult, FunctionFailure> {
     F::handle(config, event).map_err(|err| FunctionFailure::Execution(err.to_string()))
 }
 
 /// Function timeouts: viewer triggers 5 s, origin triggers up to 30 s.
 /// [CloudFront Developer Guide, "Quotas on Lambda@Edge"]
 pub fn timeout_for(event_type: EventType) -> Duration {
-    if event_type.is_viewer_trigger() { Duration::from_secs(5) } else { Duration::from_secs(30) }
+    if event_type.is_viewer_trigger() {
+        Duration::from_secs(5)
+    } else {
+        Duration::from_secs(30)
+    }
 }
 
 struct NodeProcess {
@@ -139,7 +148,10 @@ impl NodeFunction {
         std::fs::write(&bridge, BRIDGE_JS)?;
         let name = format!(
             "{} ({})",
-            handler.file_name().map_or_else(|| handler.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            handler.file_name().map_or_else(
+                || handler.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ),
             event_type
         );
         let function = Self {
@@ -153,7 +165,10 @@ impl NodeFunction {
         let process = function
             .spawn()
             .await
-            .map_err(|reason| DevError::Function { name: function.name.clone(), reason })?;
+            .map_err(|reason| DevError::Function {
+                name: function.name.clone(),
+                reason,
+            })?;
         *function.process.lock().await = Some(process);
         Ok(function)
     }
@@ -167,7 +182,12 @@ impl NodeFunction {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|err| format!("cannot start {}: {err} (is Node.js installed?)", self.node.display()))?;
+            .map_err(|err| {
+                format!(
+                    "cannot start {}: {err} (is Node.js installed?)",
+                    self.node.display()
+                )
+            })?;
         let stdin = child.stdin.take().ok_or("node has no stdin")?;
         let stdout = child.stdout.take().ok_or("node has no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
@@ -176,17 +196,25 @@ impl NodeFunction {
             .map_err(|_| "node did not load the handler within 20 s".to_owned())?
             .map_err(|err| err.to_string())?
             .ok_or("node exited while loading the handler (see its error above)")?;
-        let reply: BridgeReply = serde_json::from_str(&first).map_err(|err| format!("bridge said {first:?}: {err}"))?;
+        let reply: BridgeReply =
+            serde_json::from_str(&first).map_err(|err| format!("bridge said {first:?}: {err}"))?;
         if !reply.ok || reply.fatal {
-            return Err(reply.error.unwrap_or_else(|| "the handler did not load".into()));
+            return Err(reply
+                .error
+                .unwrap_or_else(|| "the handler did not load".into()));
         }
-        Ok(NodeProcess { _child: child, stdin, lines })
+        Ok(NodeProcess {
+            _child: child,
+            stdin,
+            lines,
+        })
     }
 
     /// Sends one event, reads one reply. On timeout or a broken pipe the process is dropped
     /// (killed) and restarted on the next call, so a late reply can never be misattributed.
     pub async fn invoke(&self, event: &CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
-        let mut line = serde_json::to_string(event).map_err(|err| FunctionFailure::Execution(err.to_string()))?;
+        let mut line = serde_json::to_string(event)
+            .map_err(|err| FunctionFailure::Execution(err.to_string()))?;
         line.push('\n');
         let mut guard = self.process.lock().await;
         if guard.is_none() {
@@ -196,7 +224,11 @@ impl NodeFunction {
             return Err(FunctionFailure::Execution("node is not running".into()));
         };
         let exchange = async {
-            process.stdin.write_all(line.as_bytes()).await.map_err(|err| err.to_string())?;
+            process
+                .stdin
+                .write_all(line.as_bytes())
+                .await
+                .map_err(|err| err.to_string())?;
             process.stdin.flush().await.map_err(|err| err.to_string())?;
             process
                 .lines
@@ -223,7 +255,9 @@ impl NodeFunction {
         let reply: BridgeReply = serde_json::from_str(&reply)
             .map_err(|err| FunctionFailure::Execution(format!("bad bridge reply: {err}")))?;
         if !reply.ok {
-            return Err(FunctionFailure::Execution(reply.error.unwrap_or_else(|| "unknown error".into())));
+            return Err(FunctionFailure::Execution(
+                reply.error.unwrap_or_else(|| "unknown error".into()),
+            ));
         }
         let json = reply.json.unwrap_or_else(|| "null".into());
         let deserializer = &mut serde_json::Deserializer::from_str(&json);

@@ -42,7 +42,10 @@ pub fn to_http(headers: &Headers) -> (HeaderMap, Vec<String>) {
     let mut map = HeaderMap::with_capacity(headers.len());
     let mut dropped = Vec::new();
     for (name, entry) in headers.iter() {
-        match (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&entry.value)) {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&entry.value),
+        ) {
             (Ok(name), Ok(value)) => {
                 map.append(name, value);
             }
@@ -72,7 +75,11 @@ pub fn diff(before: &Headers, after: &Headers) -> String {
             parts.push(format!("-{name}"));
         }
     }
-    if parts.is_empty() { "no header changes".to_owned() } else { parts.join(" ") }
+    if parts.is_empty() {
+        "no header changes".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 #[cfg(test)]

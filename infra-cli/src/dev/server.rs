@@ -34,15 +34,24 @@ pub type Body = BoxBody<Bytes, hyper::Error>;
 
 /// A complete body.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }
 
 /// What a listener serves.
 pub enum Frontend {
     /// A CloudFront viewer listener (the protocol is the viewer's).
-    CloudFront { distribution: Arc<Distribution>, viewer: Proto },
+    CloudFront {
+        distribution: Arc<Distribution>,
+        viewer: Proto,
+    },
     /// An ALB listener reached directly.
-    Alb { alb: Alb, label: &'static str, log: bool },
+    Alb {
+        alb: Box<Alb>,
+        label: &'static str,
+        log: bool,
+    },
     /// An ALB HTTP listener whose default action redirects to HTTPS. [ELB guide, "Listener
     /// rules", redirect actions]
     RedirectToHttps { https_port: u16 },
@@ -53,7 +62,10 @@ pub enum Frontend {
 impl Frontend {
     async fn serve(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
         match self {
-            Self::CloudFront { distribution, viewer } => distribution.handle(request, *viewer, peer).await,
+            Self::CloudFront {
+                distribution,
+                viewer,
+            } => distribution.handle(request, *viewer, peer).await,
             Self::Alb { alb, label, log } => {
                 let started = std::time::Instant::now();
                 let method = request.method().clone();
@@ -68,7 +80,11 @@ impl Frontend {
                         "edgekit dev: [{label}] {} {method} {path} {:.1} ms{}",
                         response.status().as_u16(),
                         started.elapsed().as_secs_f64() * 1000.0,
-                        if notes.is_empty() { String::new() } else { format!(" | {}", notes.join(" | ")) }
+                        if notes.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" | {}", notes.join(" | "))
+                        }
                     );
                 }
                 response
@@ -84,10 +100,14 @@ impl Frontend {
                 let path = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
                 let mut response = Response::new(full(""));
                 *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
-                if let Ok(location) = http::HeaderValue::from_str(&format!("https://{host}:{https_port}{path}")) {
+                if let Ok(location) =
+                    http::HeaderValue::from_str(&format!("https://{host}:{https_port}{path}"))
+                {
                     response.headers_mut().insert("location", location);
                 }
-                response.headers_mut().insert("server", http::HeaderValue::from_static("awselb/2.0"));
+                response
+                    .headers_mut()
+                    .insert("server", http::HeaderValue::from_static("awselb/2.0"));
                 response
             }
             Self::Echo => echo::handle(request).await,
@@ -95,14 +115,27 @@ impl Frontend {
     }
 }
 
-async fn direct_request(request: Request<Incoming>) -> Result<super::alb::ForwardRequest, Response<Body>> {
+async fn direct_request(
+    request: Request<Incoming>,
+) -> Result<super::alb::ForwardRequest, Response<Body>> {
     let (parts, body) = request.into_parts();
-    let body = match http_body_util::Limited::new(body, super::cloudfront::MAX_BODY_BYTES).collect().await {
+    let body = match http_body_util::Limited::new(body, super::cloudfront::MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Err(super::alb::alb_page(StatusCode::BAD_REQUEST)),
     };
     let mut headers = parts.headers;
-    for hop in ["connection", "keep-alive", "te", "transfer-encoding", "upgrade", "proxy-connection", "content-length"] {
+    for hop in [
+        "connection",
+        "keep-alive",
+        "te",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "content-length",
+    ] {
         headers.remove(hop);
     }
     if !headers.contains_key("host")
@@ -113,14 +146,23 @@ async fn direct_request(request: Request<Incoming>) -> Result<super::alb::Forwar
     }
     Ok(super::alb::ForwardRequest {
         method: parts.method,
-        path_and_query: parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned(),
         headers,
         body,
     })
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, DevError> {
-    TcpListener::bind(addr).await.map_err(|source| DevError::Listen { addr: addr.to_string(), source })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| DevError::Listen {
+            addr: addr.to_string(),
+            source,
+        })
 }
 
 /// Accepts connections until `shutdown` fires, then lets open ones finish (at most 5 s).
@@ -132,7 +174,9 @@ fn spawn_listener(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let graceful = GracefulShutdown::new();
-        let builder = Arc::new(hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()));
+        let builder = Arc::new(hyper_util::server::conn::auto::Builder::new(
+            TokioExecutor::new(),
+        ));
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -158,13 +202,19 @@ fn spawn_listener(
                 match tls {
                     Some(acceptor) => match acceptor.accept(stream).await {
                         Ok(stream) => {
-                            let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                            let conn = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .into_owned();
                             let _ = watcher.watch(conn).await;
                         }
-                        Err(err) => eprintln!("edgekit dev: TLS handshake with {peer} failed: {err}"),
+                        Err(err) => {
+                            eprintln!("edgekit dev: TLS handshake with {peer} failed: {err}")
+                        }
                     },
                     None => {
-                        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                        let conn = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .into_owned();
                         let _ = watcher.watch(conn).await;
                     }
                 }
@@ -179,10 +229,28 @@ fn spawn_listener(
 /// origin requests"]
 fn custom_header_refused(name: &str) -> bool {
     const REFUSED: &[&str] = &[
-        "cache-control", "connection", "content-length", "cookie", "host", "if-match",
-        "if-modified-since", "if-none-match", "if-range", "if-unmodified-since", "max-forwards",
-        "pragma", "proxy-authorization", "proxy-connection", "range", "request-range", "te",
-        "trailer", "transfer-encoding", "upgrade", "via", "x-real-ip",
+        "cache-control",
+        "connection",
+        "content-length",
+        "cookie",
+        "host",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "max-forwards",
+        "pragma",
+        "proxy-authorization",
+        "proxy-connection",
+        "range",
+        "request-range",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "x-real-ip",
     ];
     let lower = name.to_ascii_lowercase();
     REFUSED.contains(&lower.as_str()) || lower.starts_with("x-amz-") || lower.starts_with("x-edge-")
@@ -194,7 +262,9 @@ fn parse_custom_header(value: &str) -> Result<(String, String), DevError> {
         value: value.to_owned(),
         reason: reason.to_owned(),
     };
-    let (name, header_value) = value.split_once(':').ok_or_else(|| invalid("use 'Name: value'"))?;
+    let (name, header_value) = value
+        .split_once(':')
+        .ok_or_else(|| invalid("use 'Name: value'"))?;
     let (name, header_value) = (name.trim(), header_value.trim());
     if !edge::rules::is_token(name) || http::HeaderValue::from_str(header_value).is_err() {
         return Err(invalid("not a valid header"));
@@ -231,12 +301,18 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let work_dir = std::env::temp_dir().join(format!("edgekit-dev-{}", std::process::id()));
     std::fs::create_dir_all(&work_dir)?;
 
-    let mut custom_origin_headers: Vec<(String, String)> =
-        file.custom_origin_headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut custom_origin_headers: Vec<(String, String)> = file
+        .custom_origin_headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for value in &args.custom_origin_header {
         custom_origin_headers.push(parse_custom_header(value)?);
     }
-    if let Some((name, _)) = custom_origin_headers.iter().find(|(name, _)| custom_header_refused(name)) {
+    if let Some((name, _)) = custom_origin_headers
+        .iter()
+        .find(|(name, _)| custom_header_refused(name))
+    {
         return Err(DevError::InvalidArg {
             what: "custom origin header",
             value: name.clone(),
@@ -253,7 +329,12 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => {
             let listener = bind(args.echo_listen).await?;
             let addr = listener.local_addr()?;
-            tasks.push(spawn_listener(listener, None, Arc::new(Frontend::Echo), shutdown_rx.clone()));
+            tasks.push(spawn_listener(
+                listener,
+                None,
+                Arc::new(Frontend::Echo),
+                shutdown_rx.clone(),
+            ));
             OriginTarget::parse("--origin", &format!("http://{addr}"))?
         }
     };
@@ -264,19 +345,32 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             return Err(DevError::InvalidArg {
                 what: "--alb-verify",
                 value: "on".into(),
-                reason: "set forwarded_proto.origin_verify {\"header\", \"secret\"} in --config FILE".into(),
+                reason:
+                    "set forwarded_proto.origin_verify {\"header\", \"secret\"} in --config FILE"
+                        .into(),
             });
         };
-        let header = http::HeaderName::from_bytes(verify.header.as_bytes()).map_err(|err| DevError::InvalidArg {
-            what: "origin_verify.header",
-            value: verify.header.clone(),
-            reason: err.to_string(),
+        let header = http::HeaderName::from_bytes(verify.header.as_bytes()).map_err(|err| {
+            DevError::InvalidArg {
+                what: "origin_verify.header",
+                value: verify.header.clone(),
+                reason: err.to_string(),
+            }
         })?;
-        Some(VerifyRule { header, secret: verify.secret.expose().to_owned() })
+        Some(VerifyRule {
+            header,
+            secret: verify.secret.expose().to_owned(),
+        })
     } else {
         None
     };
-    let alb_mode = if mode.has_cloudfront() { args.alb } else if args.alb == AlbMode::Off { AlbMode::XfpOverwrite } else { args.alb };
+    let alb_mode = if mode.has_cloudfront() {
+        args.alb
+    } else if args.alb == AlbMode::Off {
+        AlbMode::XfpOverwrite
+    } else {
+        args.alb
+    };
     let alb_http = Alb {
         mode: alb_mode,
         listener: Proto::Http,
@@ -286,7 +380,11 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         client: client.clone(),
         timeout: Duration::from_secs(args.origin_timeout),
     };
-    let alb_https = Alb { listener: Proto::Https, listener_port: 443, ..alb_http.clone() };
+    let alb_https = Alb {
+        listener: Proto::Https,
+        listener_port: 443,
+        ..alb_http.clone()
+    };
 
     let needs_tls = mode != Mode::Development;
     let tls = if needs_tls {
@@ -294,7 +392,9 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     } else {
         None
     };
-    let acceptor = tls.as_ref().map(|tls| TlsAcceptor::from(Arc::clone(&tls.config)));
+    let acceptor = tls
+        .as_ref()
+        .map(|tls| TlsAcceptor::from(Arc::clone(&tls.config)));
 
     let mut lines = Vec::new();
     let edge_host = format!("{:032x}.cloudfront.net", rand::random::<u128>());
@@ -302,17 +402,41 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
 
     if mode.has_cloudfront() {
         let origin_request = match (&args.origin_request_js, args.no_forwarded_proto) {
-            (Some(path), _) => node_handler(&args, &Some(path.clone()), edge::EventType::OriginRequest, &work_dir).await?,
+            (Some(path), _) => {
+                node_handler(
+                    &args,
+                    &Some(path.clone()),
+                    edge::EventType::OriginRequest,
+                    &work_dir,
+                )
+                .await?
+            }
             (None, true) => None,
             (None, false) => Some(EdgeHandler::ForwardedProto(Arc::new(fp_config.clone()))),
         };
         let triggers = Triggers {
-            viewer_request: node_handler(&args, &args.viewer_request_js, edge::EventType::ViewerRequest, &work_dir).await?,
+            viewer_request: node_handler(
+                &args,
+                &args.viewer_request_js,
+                edge::EventType::ViewerRequest,
+                &work_dir,
+            )
+            .await?,
             origin_request,
-            origin_response: node_handler(&args, &args.origin_response_js, edge::EventType::OriginResponse, &work_dir)
-                .await?,
-            viewer_response: node_handler(&args, &args.viewer_response_js, edge::EventType::ViewerResponse, &work_dir)
-                .await?,
+            origin_response: node_handler(
+                &args,
+                &args.origin_response_js,
+                edge::EventType::OriginResponse,
+                &work_dir,
+            )
+            .await?,
+            viewer_response: node_handler(
+                &args,
+                &args.viewer_response_js,
+                edge::EventType::ViewerResponse,
+                &work_dir,
+            )
+            .await?,
         };
         let functions = triggers.describe();
         let distribution = Arc::new(Distribution {
@@ -324,7 +448,8 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             https_port,
             origin_domain: ALB_DOMAIN.into(),
             alb: alb_http.clone(),
-            function_error_status: StatusCode::from_u16(args.function_error_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            function_error_status: StatusCode::from_u16(args.function_error_status)
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             edge_host: edge_host.clone(),
             log_requests: !args.quiet,
         });
@@ -333,32 +458,58 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         tasks.push(spawn_listener(
             https,
             acceptor.clone(),
-            Arc::new(Frontend::CloudFront { distribution: Arc::clone(&distribution), viewer: Proto::Https }),
+            Arc::new(Frontend::CloudFront {
+                distribution: Arc::clone(&distribution),
+                viewer: Proto::Https,
+            }),
             shutdown_rx.clone(),
         ));
         tasks.push(spawn_listener(
             http,
             None,
-            Arc::new(Frontend::CloudFront { distribution, viewer: Proto::Http }),
+            Arc::new(Frontend::CloudFront {
+                distribution,
+                viewer: Proto::Http,
+            }),
             shutdown_rx.clone(),
         ));
-        lines.push(format!("  https://{}/  CloudFront viewer, HTTPS (self-signed certificate)", show(args.listen)));
-        lines.push(format!("  http://{}/   CloudFront viewer, HTTP (viewer protocol policy redirect-to-https)", show(args.http_listen)));
+        lines.push(format!(
+            "  https://{}/  CloudFront viewer, HTTPS (self-signed certificate)",
+            show(args.listen)
+        ));
+        lines.push(format!(
+            "  http://{}/   CloudFront viewer, HTTP (viewer protocol policy redirect-to-https)",
+            show(args.http_listen)
+        ));
         lines.push(format!(
             "  functions: {functions}; origin request policy {}; custom origin headers: {}",
             args.origin_request_policy.managed_name(),
             if custom_origin_headers.is_empty() {
                 "none".to_owned()
             } else {
-                custom_origin_headers.iter().map(|(n, v)| format!("{n}: {v}")).collect::<Vec<_>>().join(", ")
+                custom_origin_headers
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ));
         match alb_mode {
-            AlbMode::Off => lines.push("  ALB: off (CloudFront talks to the origin directly)".into()),
+            AlbMode::Off => {
+                lines.push("  ALB: off (CloudFront talks to the origin directly)".into())
+            }
             _ => lines.push(format!(
                 "  ALB: HTTP listener (X-Forwarded-Proto: http, {}){}",
-                if alb_mode == AlbMode::XfpAppend { "appended" } else { "overwritten" },
-                if verify.is_some() { "; origin-verify rule on (403 without the secret)" } else { "" }
+                if alb_mode == AlbMode::XfpAppend {
+                    "appended"
+                } else {
+                    "overwritten"
+                },
+                if verify.is_some() {
+                    "; origin-verify rule on (403 without the secret)"
+                } else {
+                    ""
+                }
             )),
         }
 
@@ -368,7 +519,10 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             let kc_config = match &file.keycloak_host {
                 Some(config) => config.clone(),
                 None => keycloak_host::Config {
-                    public_hosts: vec![format!("localhost:{kc_port}"), format!("127.0.0.1:{kc_port}")],
+                    public_hosts: vec![
+                        format!("localhost:{kc_port}"),
+                        format!("127.0.0.1:{kc_port}"),
+                    ],
                     ..keycloak_host::Config::default()
                 },
             };
@@ -377,17 +531,25 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
                 field: format!("keycloak_host.{}", err.field),
                 reason: err.reason,
             })?;
-            let kc_alb = Alb { origin: keycloak_origin.clone(), verify: None, ..alb_http.clone() };
+            let kc_alb = Alb {
+                origin: keycloak_origin.clone(),
+                verify: None,
+                ..alb_http.clone()
+            };
             let kc_distribution = Arc::new(Distribution {
                 label: "keycloak",
-                triggers: Triggers { origin_request: Some(EdgeHandler::KeycloakHost(Arc::new(kc_config.clone()))), ..Triggers::default() },
+                triggers: Triggers {
+                    origin_request: Some(EdgeHandler::KeycloakHost(Arc::new(kc_config.clone()))),
+                    ..Triggers::default()
+                },
                 custom_origin_headers: Vec::new(),
                 policy: args.origin_request_policy,
                 redirect_to_https: true,
                 https_port: kc_port,
                 origin_domain: ALB_DOMAIN.into(),
                 alb: kc_alb,
-                function_error_status: StatusCode::from_u16(args.function_error_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                function_error_status: StatusCode::from_u16(args.function_error_status)
+                    .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
                 edge_host: edge_host.clone(),
                 log_requests: !args.quiet,
             });
@@ -395,7 +557,10 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             tasks.push(spawn_listener(
                 listener,
                 acceptor.clone(),
-                Arc::new(Frontend::CloudFront { distribution: kc_distribution, viewer: Proto::Https }),
+                Arc::new(Frontend::CloudFront {
+                    distribution: kc_distribution,
+                    viewer: Proto::Https,
+                }),
                 shutdown_rx.clone(),
             ));
             lines.push(format!(
@@ -411,52 +576,103 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         tasks.push(spawn_listener(
             https,
             acceptor.clone(),
-            Arc::new(Frontend::Alb { alb: alb_https.clone(), label: "alb-https", log: !args.quiet }),
+            Arc::new(Frontend::Alb {
+                alb: Box::new(alb_https.clone()),
+                label: "alb-https",
+                log: !args.quiet,
+            }),
             shutdown_rx.clone(),
         ));
-        tasks.push(spawn_listener(http, None, Arc::new(Frontend::RedirectToHttps { https_port }), shutdown_rx.clone()));
-        lines.push(format!("  https://{}/  ALB HTTPS listener (custom domain; no CloudFront, no edge functions)", show(args.listen)));
-        lines.push(format!("  http://{}/   ALB HTTP listener (redirects to HTTPS)", show(args.http_listen)));
+        tasks.push(spawn_listener(
+            http,
+            None,
+            Arc::new(Frontend::RedirectToHttps { https_port }),
+            shutdown_rx.clone(),
+        ));
+        lines.push(format!(
+            "  https://{}/  ALB HTTPS listener (custom domain; no CloudFront, no edge functions)",
+            show(args.listen)
+        ));
+        lines.push(format!(
+            "  http://{}/   ALB HTTP listener (redirects to HTTPS)",
+            show(args.http_listen)
+        ));
     } else {
         let http = bind(args.http_listen).await?;
         tasks.push(spawn_listener(
             http,
             None,
-            Arc::new(Frontend::Alb { alb: alb_http.clone(), label: "alb-http", log: !args.quiet }),
+            Arc::new(Frontend::Alb {
+                alb: Box::new(alb_http.clone()),
+                label: "alb-http",
+                log: !args.quiet,
+            }),
             shutdown_rx.clone(),
         ));
-        lines.push(format!("  http://{}/   ALB HTTP listener (development: no CloudFront, no TLS)", show(args.http_listen)));
+        lines.push(format!(
+            "  http://{}/   ALB HTTP listener (development: no CloudFront, no TLS)",
+            show(args.http_listen)
+        ));
     }
 
     // The ALB reached directly: the HTTP listener CloudFront uses, or in dual mode the HTTPS
     // listener of the custom domain.
-    let alb_listen = args.alb_listen.or(if mode == Mode::Dual { Some(SocketAddr::from(([127, 0, 0, 1], 9443))) } else { None });
+    let alb_listen = args.alb_listen.or(if mode == Mode::Dual {
+        Some(SocketAddr::from(([127, 0, 0, 1], 9443)))
+    } else {
+        None
+    });
     if let Some(addr) = alb_listen
         && mode.has_cloudfront()
     {
         let listener = bind(addr).await?;
         let (alb, tls_for_alb, scheme, what) = if mode == Mode::Dual {
-            (alb_https.clone(), acceptor.clone(), "https", "ALB HTTPS listener (dual ingress: the custom domain, no CloudFront)")
+            (
+                alb_https.clone(),
+                acceptor.clone(),
+                "https",
+                "ALB HTTPS listener (dual ingress: the custom domain, no CloudFront)",
+            )
         } else {
-            (alb_http.clone(), None, "http", "ALB HTTP listener reached directly (bypassing CloudFront)")
+            (
+                alb_http.clone(),
+                None,
+                "http",
+                "ALB HTTP listener reached directly (bypassing CloudFront)",
+            )
         };
         tasks.push(spawn_listener(
             listener,
             tls_for_alb,
-            Arc::new(Frontend::Alb { alb, label: "alb-direct", log: !args.quiet }),
+            Arc::new(Frontend::Alb {
+                alb: Box::new(alb),
+                label: "alb-direct",
+                log: !args.quiet,
+            }),
             shutdown_rx.clone(),
         ));
         lines.push(format!("  {scheme}://{}/  {what}", show(addr)));
+        if mode == Mode::Dual {
+            // The reference deployment warns about dual ingress (DESIGN.md, "Deployment modes").
+            lines.push("  warning: dual ingress serves the app at two URLs (CloudFront and the custom domain); that may confuse users and cookies".into());
+        }
     }
 
-    println!("edgekit dev: mode {} — a local CloudFront + ALB in front of your origin", mode_name(mode));
+    println!(
+        "edgekit dev: mode {} — a local CloudFront + ALB in front of your origin",
+        mode_name(mode)
+    );
     for line in &lines {
         println!("{line}");
     }
     println!(
         "  origin: {}{}",
         origin.base,
-        if args.origin.is_none() { " (embedded echo: answers with what the origin received)" } else { "" }
+        if args.origin.is_none() {
+            " (embedded echo: answers with what the origin received)"
+        } else {
+            ""
+        }
     );
     if let Some(tls) = &tls {
         println!(
@@ -530,7 +746,10 @@ mod tests {
 
     #[test]
     fn custom_headers() {
-        assert_eq!(parse_custom_header("X-Forwarded-Proto: https").unwrap(), ("X-Forwarded-Proto".into(), "https".into()));
+        assert_eq!(
+            parse_custom_header("X-Forwarded-Proto: https").unwrap(),
+            ("X-Forwarded-Proto".into(), "https".into())
+        );
         assert!(parse_custom_header("nocolon").is_err());
         assert!(custom_header_refused("Host"));
         assert!(custom_header_refused("X-Amz-Foo"));

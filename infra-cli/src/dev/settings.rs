@@ -98,14 +98,17 @@ pub struct DevConfigFile {
 impl DevConfigFile {
     /// Reads and checks the file, naming the JSON path of any problem.
     pub fn load(path: &Path) -> Result<Self, DevError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| DevError::ReadConfig { path: path.to_path_buf(), source })?;
-        let deserializer = &mut serde_json::Deserializer::from_str(&text);
-        let file: Self = serde_path_to_error::deserialize(deserializer).map_err(|err| DevError::Config {
+        let text = std::fs::read_to_string(path).map_err(|source| DevError::ReadConfig {
             path: path.to_path_buf(),
-            field: err.path().to_string(),
-            reason: err.into_inner().to_string(),
+            source,
         })?;
+        let deserializer = &mut serde_json::Deserializer::from_str(&text);
+        let file: Self =
+            serde_path_to_error::deserialize(deserializer).map_err(|err| DevError::Config {
+                path: path.to_path_buf(),
+                field: err.path().to_string(),
+                reason: err.into_inner().to_string(),
+            })?;
         let problem = |err: edge::policy::ConfigProblem, prefix: &str| DevError::Config {
             path: path.to_path_buf(),
             field: format!("{prefix}.{}", err.field),
@@ -134,10 +137,16 @@ impl OriginTarget {
     /// Parses `--origin`/`--keycloak-origin`: `http://host[:port]` (https origins are not
     /// emulated: the ALB-to-target hop in the reference deployment is plain HTTP).
     pub fn parse(what: &'static str, value: &str) -> Result<Self, DevError> {
-        let invalid = |reason: &str| DevError::InvalidArg { what, value: value.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| DevError::InvalidArg {
+            what,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        };
         let uri: Uri = value.parse().map_err(|_| invalid("not a URL"))?;
         if uri.scheme_str() != Some("http") {
-            return Err(invalid("use an http:// URL (the ALB reaches its targets over HTTP)"));
+            return Err(invalid(
+                "use an http:// URL (the ALB reaches its targets over HTTP)",
+            ));
         }
         let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
         let authority = match authority.port_u16() {
@@ -145,9 +154,14 @@ impl OriginTarget {
             None => format!("{}:80", authority.host()),
         };
         if uri.path() != "/" && !uri.path().is_empty() {
-            return Err(invalid("origin paths are not supported; give http://host:port"));
+            return Err(invalid(
+                "origin paths are not supported; give http://host:port",
+            ));
         }
-        Ok(Self { base: format!("http://{authority}"), authority })
+        Ok(Self {
+            base: format!("http://{authority}"),
+            authority,
+        })
     }
 }
 
@@ -171,7 +185,12 @@ mod tests {
     fn origin_urls() {
         let target = OriginTarget::parse("--origin", "http://127.0.0.1:8000").unwrap();
         assert_eq!(target.base, "http://127.0.0.1:8000");
-        assert_eq!(OriginTarget::parse("--origin", "http://app").unwrap().authority, "app:80");
+        assert_eq!(
+            OriginTarget::parse("--origin", "http://app")
+                .unwrap()
+                .authority,
+            "app:80"
+        );
         assert!(OriginTarget::parse("--origin", "https://app").is_err());
         assert!(OriginTarget::parse("--origin", "http://app/x").is_err());
     }
@@ -183,9 +202,19 @@ mod tests {
         std::fs::write(&path, r#"{"forwarded_proto": {"requre_https": false}}"#).unwrap();
         let err = DevConfigFile::load(&path).unwrap_err().to_string();
         assert!(err.contains("requre_https"), "{err}");
-        std::fs::write(&path, r#"{"custom_origin_headers": {"X-Forwarded-Proto": "https"}}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"custom_origin_headers": {"X-Forwarded-Proto": "https"}}"#,
+        )
+        .unwrap();
         let file = DevConfigFile::load(&path).unwrap();
-        assert_eq!(file.custom_origin_headers.get("X-Forwarded-Proto").map(String::as_str), Some("https"));
+        assert_eq!(
+            file.custom_origin_headers
+                .get("X-Forwarded-Proto")
+                .map(String::as_str),
+            Some("https")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -17,17 +17,24 @@ pub struct Tls {
 /// Generates the certificate for `names` (plus localhost/loopback) and writes
 /// `edgekit-dev-cert.pem` into `dir`.
 pub fn self_signed(dir: &Path, extra_names: &[String]) -> Result<Tls, DevError> {
-    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     for name in extra_names {
         if !names.contains(name) {
             names.push(name.clone());
         }
     }
-    let certified = rcgen::generate_simple_self_signed(names).map_err(|err| DevError::Certificate(err.to_string()))?;
+    let certified = rcgen::generate_simple_self_signed(names)
+        .map_err(|err| DevError::Certificate(err.to_string()))?;
     let cert_path = dir.join("edgekit-dev-cert.pem");
     std::fs::write(&cert_path, certified.cert.pem())?;
     let cert = CertificateDer::from(certified.cert.der().to_vec());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -38,5 +45,8 @@ pub fn self_signed(dir: &Path, extra_names: &[String]) -> Result<Tls, DevError> 
     // CloudFront serves viewers over HTTP/2 and HTTP/1.1. [CloudFront Developer Guide,
     // "Supported HTTP versions"]
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Tls { config: Arc::new(config), cert_path })
+    Ok(Tls {
+        config: Arc::new(config),
+        cert_path,
+    })
 }
