@@ -467,7 +467,47 @@ async fn origin_response_handler_runs() {
     let dev = Dev::start(&["--origin-response-js", &fixture("dev_origin_response.mjs")]);
     let response = viewer().get(dev.https("/resp")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(header(&response, "strict-transport-security"), "max-age=63072000");
+    assert_eq!(
+        header(&response, "strict-transport-security"),
+        "max-age=63072000"
+    );
     let echo: Echo = response.json().await.unwrap();
     assert_eq!(echo.path, "/resp");
+}
+
+/// The origin request policy decides what the function sees: without the CloudFront headers
+/// forwarded-proto refuses with a 500 naming the policy to attach; without Host forwarding
+/// the origin gets the origin's (ALB's) domain name as Host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn origin_request_policy_shapes_the_request() {
+    let no_cf_headers = Dev::start(&["--origin-request-policy", "all-viewer"]);
+    let response = viewer().get(no_cf_headers.https("/")).send().await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        header(&response, "x-cache"),
+        "LambdaGeneratedResponse from cloudfront"
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("AllViewerAndCloudFrontHeaders-2022-06")
+    );
+
+    let no_host = Dev::start(&["--origin-request-policy", "all-viewer-except-host-header"]);
+    let echo: Echo = viewer()
+        .get(no_host.https("/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        echo.headers["host"][0].ends_with(".elb.amazonaws.com"),
+        "{:?}",
+        echo.headers["host"]
+    );
+    assert_eq!(echo.headers["cloudfront-forwarded-proto"], ["https"]);
 }

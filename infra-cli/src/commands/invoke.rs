@@ -83,11 +83,12 @@ fn invoke<F: EdgeFunction>(args: &InvokeArgs) -> miette::Result<ExitCode> {
         }
     };
     print_edge_result(&result, args.compact)?;
-    if args.validate && !args.no_validate {
-        if let Err(violations) = edge::validate(original.config.event_type, &original, &result) {
-            report_violations(&violations);
-            return Ok(ExitCode::from(EXIT_REJECTED));
-        }
+    if args.validate
+        && !args.no_validate
+        && let Err(violations) = edge::validate(original.config.event_type, &original, &result)
+    {
+        report_violations(&violations);
+        return Ok(ExitCode::from(EXIT_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
 }

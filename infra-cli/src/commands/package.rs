@@ -63,14 +63,14 @@ pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
         runtime: RUNTIME,
         handler: HANDLER,
     };
+    let label = built.trigger.quota_label();
     print_result(global.output, &report, |r| {
         format!(
-            "{}: {} bytes zipped ({} bytes of wasm), limit {} bytes for {:?} triggers\nruntime {}, handler {}, CodeSha256 {}\nwritten to {}",
+            "{}: {} bytes zipped ({} bytes of wasm); Lambda@Edge limit {label} = {} bytes\nruntime {}, handler {}, CodeSha256 {}\nwritten to {}",
             r.function,
             r.zip_bytes,
             r.wasm_bytes,
             r.quota_bytes,
-            r.trigger,
             r.runtime,
             r.handler,
             r.code_sha256,

@@ -210,9 +210,10 @@ impl Distribution {
             .map_or("/", |pq| pq.as_str())
             .to_owned();
 
-        // Viewer protocol policy redirect-to-https: GET/HEAD over http get a 301 to the https
-        // URL. [Developer Guide, "Require HTTPS for communication between viewers and
-        // CloudFront"]
+        // Viewer protocol policy redirect-to-https: an HTTP request gets 301 (Moved
+        // Permanently) with the HTTPS URL. [CloudFront API Reference, CacheBehavior,
+        // ViewerProtocolPolicy; Developer Guide, "Require HTTPS for communication between
+        // viewers and CloudFront"]
         if viewer == Proto::Http && self.redirect_to_https {
             let name = strip_port(&host);
             let location = if self.https_port == 443 {
@@ -655,10 +656,13 @@ impl Distribution {
         )
     }
 
-    /// A function that throws or times out. The current Developer Guide ("Troubleshoot
-    /// Lambda@Edge functions") gives 503 for a Lambda execution error; the older
-    /// "Testing and debugging Lambda@Edge functions" page and field reports give 500. 503 by
-    /// default, `--function-error-status 500` to switch.
+    /// A function that throws or times out. Sources disagree: the current AWS re:Post
+    /// Knowledge Center article "Troubleshoot 500, 502, and 503 errors from Lambda@Edge"
+    /// (repost.aws/knowledge-center/lambda-edge-500-errors) says an unhandled exception gives
+    /// 503, and the Developer Guide page "HTTP 503 status code (Lambda limit exceeded)" lists
+    /// a function timeout under 503; an earlier revision of the same article gave 500 for an
+    /// execution error (503 only for throttling). 503 by default, `--function-error-status
+    /// 500` to switch.
     fn execution_error(
         &self,
         name: &str,
