@@ -333,3 +333,38 @@ pub fn write_targets(dir: &Path, json: &str) -> PathBuf {
     std::fs::write(&path, json).unwrap();
     path
 }
+
+/// `cargo lambda ...` from the test venv, with the venv first on PATH (cargo-lambda finds zig
+/// there) and without the variables `cargo test` sets for a test binary (CARGO_MANIFEST_DIR,
+/// CARGO_PKG_*, LD_LIBRARY_PATH, ...), so its builds share fingerprints with a shell's
+/// `cargo lambda build` instead of rebuilding the release tree each time.
+pub fn cargo_lambda() -> Command {
+    let mut command = Command::new(crate::venv_bin("cargo-lambda"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        let test_context = matches!(
+            key.as_str(),
+            "CARGO"
+                | "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "LD_LIBRARY_PATH"
+        ) || key.starts_with("CARGO_PKG_");
+        if test_context {
+            command.env_remove(&key);
+        }
+    }
+    let path = format!(
+        "{}:{}",
+        crate::venv_dir().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    command
+        .env("PATH", path)
+        .current_dir(crate::workspace_root());
+    command
+}

@@ -5,23 +5,13 @@
 //! minutes, so this is its own test binary (no other test waits on its build lock).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
-
+use edgekit_tests::canary_origins::cargo_lambda;
 use edgekit_tests::moto::Moto;
-use edgekit_tests::{target_dir, venv_bin, venv_dir, workspace_root};
-
-/// PATH with the venv first: cargo-lambda finds zig there (`python-zig` / ziglang).
-fn path_with_venv() -> String {
-    format!(
-        "{}:{}",
-        venv_dir().join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
+use edgekit_tests::target_dir;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cargo_lambda_build_zip_and_deploy_to_moto() {
-    let build = Command::new(venv_bin("cargo-lambda"))
+    let build = cargo_lambda()
         .args([
             "lambda",
             "build",
@@ -31,8 +21,6 @@ async fn cargo_lambda_build_zip_and_deploy_to_moto() {
             "-p",
             "alb-canary",
         ])
-        .env("PATH", path_with_venv())
-        .current_dir(workspace_root())
         .output()
         .unwrap();
     assert!(
@@ -54,7 +42,7 @@ async fn cargo_lambda_build_zip_and_deploy_to_moto() {
     );
 
     let moto = Moto::start();
-    let deploy = Command::new(venv_bin("cargo-lambda"))
+    let deploy = cargo_lambda()
         .args([
             "lambda",
             "deploy",
@@ -71,8 +59,6 @@ async fn cargo_lambda_build_zip_and_deploy_to_moto() {
             "alb-canary",
         ])
         .envs(moto.env())
-        .env("PATH", path_with_venv())
-        .current_dir(workspace_root())
         .output()
         .unwrap();
     assert!(

@@ -4,15 +4,15 @@
 //! event whose targets come from `EDGEKIT_CANARY_CONFIG`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use alb_canary::{Class, Summary};
-use edgekit_tests::canary_origins::{Origin, ok_response, write_targets};
-use edgekit_tests::{ChildGuard, events_dir, free_port, venv_bin, wait_for_port, workspace_root};
+use edgekit_tests::canary_origins::{Origin, cargo_lambda, ok_response, write_targets};
+use edgekit_tests::{ChildGuard, events_dir, free_port, wait_for_port};
 
 fn invoke(port: u16, fixture: &str) -> Summary {
-    let output = Command::new(venv_bin("cargo-lambda"))
+    let output = cargo_lambda()
         .args([
             "lambda",
             "invoke",
@@ -24,7 +24,6 @@ fn invoke(port: u16, fixture: &str) -> Summary {
         ])
         .arg("--data-file")
         .arg(events_dir().join(fixture))
-        .current_dir(workspace_root())
         .output()
         .unwrap();
     assert!(
@@ -56,7 +55,7 @@ fn cargo_lambda_watch_runs_the_canary_on_the_fixtures() {
         ),
     );
     let port = free_port();
-    let mut command = Command::new(venv_bin("cargo-lambda"));
+    let mut command = cargo_lambda();
     command
         .args([
             "lambda",
@@ -70,7 +69,6 @@ fn cargo_lambda_watch_runs_the_canary_on_the_fixtures() {
         .args(["-P", &port.to_string()])
         .arg("--env-var")
         .arg(format!("EDGEKIT_CANARY_CONFIG={}", targets.display()))
-        .current_dir(workspace_root())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _watch = ChildGuard::spawn_group("cargo lambda watch", &mut command);

@@ -288,13 +288,7 @@ impl Distribution {
 
         if let Some(handler) = &self.triggers.origin_request {
             match self
-                .run_request_trigger(
-                    handler,
-                    EventType::OriginRequest,
-                    request,
-                    id,
-                    notes,
-                )
+                .run_request_trigger(handler, EventType::OriginRequest, request, id, notes)
                 .await
             {
                 Ok(next) => request = next,

@@ -21,7 +21,9 @@ use std::path::PathBuf;
 /// Why the emulator could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum DevError {
-    #[error("cannot listen on {addr}: {source} (pick a free address with --listen, --http-listen, --keycloak-listen or --alb-listen)")]
+    #[error(
+        "cannot listen on {addr}: {source} (pick a free address with --listen, --http-listen, --keycloak-listen or --alb-listen)"
+    )]
     Listen {
         addr: String,
         source: std::io::Error,
