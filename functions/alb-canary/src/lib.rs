@@ -79,21 +79,29 @@ impl Summary {
     }
 }
 
-/// Probes the configured targets and writes one EMF line per result to `out`.
+/// Writes one EMF line per result to `out`.
+pub fn write_emf(
+    results: &[ProbeResult],
+    namespace: &str,
+    out: &mut impl Write,
+) -> Result<(), CanaryError> {
+    let timestamp = emf::now_ms();
+    for result in results {
+        let record = emf::record(result, namespace, timestamp);
+        let line =
+            serde_json::to_string(&record).map_err(|e| CanaryError::Output(e.to_string()))?;
+        writeln!(out, "{line}").map_err(|e| CanaryError::Output(e.to_string()))?;
+    }
+    out.flush().map_err(|e| CanaryError::Output(e.to_string()))
+}
+
+/// Probes the configured targets, then writes one EMF line per result to `out`.
 pub async fn run_with_emf(
     config: &CanaryConfig,
     out: &mut impl Write,
 ) -> Result<Summary, CanaryError> {
     let results = probe_all(config).await?;
-    let timestamp = emf::now_ms();
-    for result in &results {
-        let record = emf::record(result, config.namespace(), timestamp);
-        let line =
-            serde_json::to_string(&record).map_err(|e| CanaryError::Output(e.to_string()))?;
-        writeln!(out, "{line}").map_err(|e| CanaryError::Output(e.to_string()))?;
-    }
-    out.flush()
-        .map_err(|e| CanaryError::Output(e.to_string()))?;
+    write_emf(&results, config.namespace(), out)?;
     Ok(Summary::new(results))
 }
 
@@ -103,7 +111,10 @@ pub async fn run_with_emf(
 pub async fn handle_event(event: CanaryEvent) -> Result<Summary, CanaryError> {
     let env = std::env::var(config::CONFIG_ENV).ok();
     let config = event.resolve(env.as_deref())?;
-    let summary = run_with_emf(&config, &mut std::io::stdout().lock()).await?;
+    let results = probe_all(&config).await?;
+    // stdout is locked only once the probes are done, never across an await.
+    write_emf(&results, config.namespace(), &mut std::io::stdout().lock())?;
+    let summary = Summary::new(results);
     tracing::info!(
         total = summary.total,
         failed = summary.failed,

@@ -74,12 +74,15 @@ struct RunOutput<'a> {
 
 async fn run_once(args: RunArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
     let config = alb_canary::config::load_file(&args.targets).map_err(|e| miette!("{e}"))?;
-    let summary: Summary = if args.emf {
-        alb_canary::run_with_emf(&config, &mut std::io::stderr().lock()).await
-    } else {
-        alb_canary::run_with_emf(&config, &mut std::io::sink()).await
+    let results = alb_canary::probe_all(&config)
+        .await
+        .map_err(|e| miette!("{e}"))?;
+    if args.emf {
+        // Locked only after the probes: stderr also carries the logs.
+        alb_canary::write_emf(&results, config.namespace(), &mut std::io::stderr().lock())
+            .map_err(|e| miette!("{e}"))?;
     }
-    .map_err(|e| miette!("{e}"))?;
+    let summary = Summary::new(results);
     print_result(
         global.output,
         &RunOutput {

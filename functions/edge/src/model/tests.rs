@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{BodyEncoding, CloudFrontEvent, EventType, Extra, Response};
@@ -16,6 +16,7 @@ mod legacy {
     use serde::{Deserialize, Serialize};
 
     /// Same name as the real one: serde's untagged error message names the enum.
+    #[allow(clippy::large_enum_variant)]
     #[derive(Debug, Serialize, Deserialize)]
     #[serde(untagged)]
     pub enum EdgeResult {
@@ -274,7 +275,9 @@ fn every_fixture_parses_and_serialises_as_the_derives_did() {
     let mut parsed = 0;
     for (_path, text) in fixtures() {
         // (Some fixtures are other events, e.g. the canary's: compared all the same.)
-        parsed += usize::from(assert_same::<CloudFrontEvent, legacy::CloudFrontEvent>(&text));
+        parsed += usize::from(assert_same::<CloudFrontEvent, legacy::CloudFrontEvent>(
+            &text,
+        ));
     }
     assert!(parsed > 10, "only {parsed} fixtures are CloudFront events");
 }
@@ -389,7 +392,6 @@ fn generated_responses_and_results_match_the_derives() {
     let request = r#"{"clientIp":"1","method":"GET","uri":"/","querystring":"a=1","x":[1]}"#;
     assert_same::<super::EdgeResult, legacy::EdgeResult>(request);
 }
-
 
 #[test]
 fn an_empty_extra_and_defaults_serialise_like_the_derives() {
