@@ -8,6 +8,6 @@ pub mod cli;
 pub mod commands;
 pub mod dev;
 pub mod functions;
+pub mod output;
 pub mod packaging;
 pub mod plan;
-pub mod output;

@@ -33,7 +33,13 @@ pub fn events_dir() -> PathBuf {
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { workspace_root().join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                workspace_root().join(p)
+            }
+        })
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
@@ -82,7 +88,11 @@ pub fn venv_bin(name: &str) -> PathBuf {
 
 /// A system tool (e.g. `node`, `nginx`); fails with the fix when it is missing.
 pub fn system_bin(name: &str, install_hint: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin", "/usr/bin"]) {
+    for dir in std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/usr/bin"])
+    {
         let candidate = Path::new(dir).join(name);
         if candidate.is_file() {
             return candidate;
@@ -125,7 +135,11 @@ impl ChildGuard {
         let child = command
             .spawn()
             .unwrap_or_else(|err| panic!("could not start {name}: {err}"));
-        Self { child, name: name.to_owned(), group: false }
+        Self {
+            child,
+            name: name.to_owned(),
+            group: false,
+        }
     }
 
     /// Starts the child as the leader of a new process group.

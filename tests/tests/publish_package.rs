@@ -19,7 +19,11 @@ fn local_package_sha(config: &std::path::Path) -> String {
         .arg(&zip)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     edgekit::commands::publish::code_sha256(&std::fs::read(&zip).unwrap())
 }
 
@@ -29,12 +33,38 @@ fn publish_from_package_uploads_the_package_and_skips_unchanged_code() {
     let config = events_dir().join("config-forwarded-proto.json");
     let config_arg = config.to_str().unwrap();
 
-    let first = edgekit(&moto, &["publish", "forwarded-proto", "--config", config_arg, "--output", "json"]).json();
+    let first = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--config",
+            config_arg,
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(first["published"], true, "{first}");
     assert_eq!(first["version"], 1);
-    assert_eq!(first["code_sha256"], local_package_sha(&config), "the uploaded zip is the package");
+    assert_eq!(
+        first["code_sha256"],
+        local_package_sha(&config),
+        "the uploaded zip is the package"
+    );
 
-    let again = edgekit(&moto, &["publish", "forwarded-proto", "--config", config_arg, "--output", "json"]).json();
+    let again = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--config",
+            config_arg,
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(again["published"], false, "{again}");
     assert_eq!(again["version"], 1);
 
@@ -43,8 +73,18 @@ fn publish_from_package_uploads_the_package_and_skips_unchanged_code() {
     let dir = tempfile::tempdir().unwrap();
     let relaxed = dir.path().join("relaxed.json");
     std::fs::write(&relaxed, r#"{"require_https": false}"#).unwrap();
-    let changed =
-        edgekit(&moto, &["publish", "forwarded-proto", "--config", relaxed.to_str().unwrap(), "--output", "json"]).json();
+    let changed = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--config",
+            relaxed.to_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    )
+    .json();
     assert_eq!(changed["published"], true, "{changed}");
     assert_eq!(changed["version"], 2);
 }
@@ -56,7 +96,15 @@ fn publish_refuses_an_invalid_config_before_any_call() {
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"proto_header": "X-Forwarded-Proto"}"#).unwrap();
     moto.start_recording();
-    let run = edgekit(&moto, &["publish", "forwarded-proto", "--config", bad.to_str().unwrap()]);
+    let run = edgekit(
+        &moto,
+        &[
+            "publish",
+            "forwarded-proto",
+            "--config",
+            bad.to_str().unwrap(),
+        ],
+    );
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("proto_header"), "{}", run.stderr);
     let writes: Vec<_> = moto
@@ -64,5 +112,8 @@ fn publish_refuses_an_invalid_config_before_any_call() {
         .into_iter()
         .filter(|call| call["method"] != "GET")
         .collect();
-    assert!(writes.is_empty(), "no AWS write before the config is valid: {writes:?}");
+    assert!(
+        writes.is_empty(),
+        "no AWS write before the config is valid: {writes:?}"
+    );
 }

@@ -10,4 +10,3 @@ pub mod invoke;
 pub mod package;
 pub mod publish;
 pub mod wait;
-
