@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod dev;
+pub mod error;
 pub mod functions;
 pub mod output;
 pub mod packaging;

@@ -80,59 +80,8 @@ impl std::fmt::Debug for BuiltPackage {
     }
 }
 
-/// Why packaging failed.
-#[derive(Debug, thiserror::Error)]
-pub enum PackagingError {
-    #[error("cannot read the config file {path}: {source}")]
-    ReadConfig {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("invalid {function} config in {path}: {field}: {reason}")]
-    InvalidConfig {
-        function: EdgeFunction,
-        path: String,
-        field: String,
-        reason: String,
-    },
-    #[error(
-        "the wasm32-unknown-unknown Rust target is not installed: run `rustup target add wasm32-unknown-unknown` (scripts/test does it)"
-    )]
-    MissingWasmTarget,
-    #[error(
-        "{0} holds no Cargo workspace: `edgekit package` builds the functions from an edgekit checkout; set EDGEKIT_WORKSPACE to one"
-    )]
-    NoWorkspace(PathBuf),
-    #[error("could not run `{command}`: {source}")]
-    Spawn {
-        command: String,
-        source: std::io::Error,
-    },
-    #[error("building {function} for wasm32 failed:\n{stderr}")]
-    Build {
-        function: EdgeFunction,
-        stderr: String,
-    },
-    #[error("cargo built no .wasm file for {0}")]
-    NoWasmArtifact(EdgeFunction),
-    #[error("cannot read {path}: {source}")]
-    ReadWasm {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("could not write the zip: {0}")]
-    Zip(String),
-    #[error(
-        "the {function} package is {size} bytes zipped, over the Lambda@Edge limit of {limit} for {trigger:?} triggers ({label})"
-    )]
-    TooLarge {
-        function: EdgeFunction,
-        size: u64,
-        limit: u64,
-        trigger: Trigger,
-        label: &'static str,
-    },
-}
+/// Why packaging failed: a [`crate::error::Error`] (one error enum for the whole crate).
+pub type PackagingError = crate::error::Error;
 
 /// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
 /// is checked against the origin-trigger quota (both edgekit functions are origin-request).

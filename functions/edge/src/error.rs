@@ -1,7 +1,11 @@
-//! The edge library's error type.
+//! The edge library's one error enum: malformed events, refused hosts and paths, bad
+//! config, and failures of the JSON runner every host shares.
 
-/// What can go wrong when reading an event or applying shared policy.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+use crate::host::MAX_HOST_LEN;
+use crate::policy::ConfigProblem;
+
+/// What can go wrong when reading an event, a header value or a config.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum EdgeError {
     /// The event is not a Lambda@Edge event (wrong shape, no record).
     #[error("malformed event: {0}")]
@@ -12,4 +16,45 @@ pub enum EdgeError {
     /// A header value breaks the platform's rules (CR/LF, NUL, oversize).
     #[error("invalid header {name}: {reason}")]
     InvalidHeader { name: String, reason: String },
+
+    // Host header values (see `host::parse_host`).
+    #[error("host is empty")]
+    HostEmpty,
+    #[error("host is longer than {MAX_HOST_LEN} characters")]
+    HostTooLong,
+    #[error("host contains a forbidden character {0:?}")]
+    HostForbiddenChar(char),
+    #[error("host has an invalid port")]
+    HostBadPort,
+    #[error("host is not a valid name or IP literal")]
+    HostInvalid,
+
+    // URI paths (see `path::normalize`).
+    #[error("path does not start with '/'")]
+    PathNotAbsolute,
+    #[error("path has an invalid percent-escape or is not UTF-8")]
+    PathBadEncoding,
+    #[error("path contains a control character or backslash")]
+    PathForbiddenChar,
+
+    /// A config that does not fit the function's rules, named by its field.
+    #[error("{0}")]
+    Config(ConfigProblem),
+
+    // The JSON runner (`function::run_json`).
+    /// The event JSON does not fit the model; `path` is the JSON path of the problem.
+    #[error("event does not match the Lambda@Edge event model at {path}: {message}")]
+    BadEvent { path: String, message: String },
+    /// The handler refused the event.
+    #[error("{0}")]
+    Handler(String),
+    /// The result could not be serialised (should not happen).
+    #[error("could not serialise the result: {0}")]
+    Serialise(String),
+}
+
+impl From<ConfigProblem> for EdgeError {
+    fn from(problem: ConfigProblem) -> Self {
+        Self::Config(problem)
+    }
 }

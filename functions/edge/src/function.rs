@@ -7,6 +7,7 @@ use std::fmt::Debug;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error::EdgeError;
 use crate::model::{CloudFrontEvent, EdgeResult};
 use crate::policy::ConfigProblem;
 
@@ -26,19 +27,9 @@ pub trait EdgeFunction {
     fn handle(config: &Self::Config, event: CloudFrontEvent) -> Result<EdgeResult, Self::Error>;
 }
 
-/// Why running a function on JSON failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The event JSON does not fit the model; `path` is the JSON path of the problem.
-    #[error("event does not match the Lambda@Edge event model at {path}: {message}")]
-    BadEvent { path: String, message: String },
-    /// The handler refused the event.
-    #[error("{0}")]
-    Handler(String),
-    /// The result could not be serialised (should not happen).
-    #[error("could not serialise the result: {0}")]
-    Serialise(String),
-}
+/// Why running a function on JSON failed (an [`EdgeError`]: `BadEvent`, `Handler`,
+/// `Serialise`).
+pub type RunError = EdgeError;
 
 /// Parses and checks a config from JSON, naming the field of any problem.
 pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, ConfigProblem> {
@@ -86,7 +77,7 @@ pub fn run_json<F: EdgeFunction>(
 /// defaults. (Lambda@Edge has no environment variables; this is for native and regional
 /// use. [CloudFront Developer Guide, "Restrictions on Lambda@Edge"])
 #[cfg(not(target_arch = "wasm32"))]
-pub fn config_from_env<F: EdgeFunction>() -> Result<F::Config, ConfigProblem> {
+pub fn config_from_env<F: EdgeFunction>() -> Result<F::Config, EdgeError> {
     match std::env::var_os("EDGEKIT_CONFIG") {
         None => {
             let config = F::Config::default();
@@ -100,7 +91,7 @@ pub fn config_from_env<F: EdgeFunction>() -> Result<F::Config, ConfigProblem> {
                     format!("cannot read {}: {err}", path.to_string_lossy()),
                 )
             })?;
-            config_from_json::<F>(&text)
+            Ok(config_from_json::<F>(&text)?)
         }
     }
 }

@@ -7,6 +7,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::error::EdgeError;
+
 /// Longest host name accepted (DNS: 253 characters in text form).
 pub const MAX_HOST_LEN: usize = 253;
 
@@ -28,28 +30,16 @@ impl Host {
     }
 }
 
-/// Why a host was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HostError {
-    #[error("host is empty")]
-    Empty,
-    #[error("host is longer than {MAX_HOST_LEN} characters")]
-    TooLong,
-    #[error("host contains a forbidden character {0:?}")]
-    ForbiddenChar(char),
-    #[error("host has an invalid port")]
-    BadPort,
-    #[error("host is not a valid name or IP literal")]
-    Invalid,
-}
+/// Why a host was refused (an [`EdgeError`] `Host*` variant).
+pub type HostError = EdgeError;
 
 /// Parses and validates a Host header value.
 pub fn parse_host(value: &str) -> Result<Host, HostError> {
     if value.is_empty() {
-        return Err(HostError::Empty);
+        return Err(EdgeError::HostEmpty);
     }
     if value.len() > MAX_HOST_LEN + 6 {
-        return Err(HostError::TooLong);
+        return Err(EdgeError::HostTooLong);
     }
     if let Some(bad) = value.chars().find(|c| {
         matches!(
@@ -71,22 +61,25 @@ pub fn parse_host(value: &str) -> Result<Host, HostError> {
         ) || c.is_control()
             || !c.is_ascii()
     }) {
-        return Err(HostError::ForbiddenChar(bad));
+        return Err(EdgeError::HostForbiddenChar(bad));
     }
     let (name, port) = split_port(value)?;
     if name.is_empty() {
-        return Err(HostError::Empty);
+        return Err(EdgeError::HostEmpty);
     }
     if name.len() > MAX_HOST_LEN {
-        return Err(HostError::TooLong);
+        return Err(EdgeError::HostTooLong);
     }
     if let Some(inner) = name.strip_prefix('[') {
-        let inner = inner.strip_suffix(']').ok_or(HostError::Invalid)?;
-        inner.parse::<Ipv6Addr>().map_err(|_| HostError::Invalid)?;
+        let inner = inner.strip_suffix(']').ok_or(EdgeError::HostInvalid)?;
+        inner
+            .parse::<Ipv6Addr>()
+            .map_err(|_| EdgeError::HostInvalid)?;
     } else if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        name.parse::<Ipv4Addr>().map_err(|_| HostError::Invalid)?;
+        name.parse::<Ipv4Addr>()
+            .map_err(|_| EdgeError::HostInvalid)?;
     } else if !is_reg_name(name) {
-        return Err(HostError::Invalid);
+        return Err(EdgeError::HostInvalid);
     }
     Ok(Host {
         name: name.to_ascii_lowercase(),
@@ -107,13 +100,13 @@ fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
         None => Ok((value, None)),
         Some(index) => {
             let (name, port) = value.split_at(index);
-            let digits = port.strip_prefix(':').ok_or(HostError::Invalid)?;
+            let digits = port.strip_prefix(':').ok_or(EdgeError::HostInvalid)?;
             if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
             {
-                return Err(HostError::BadPort);
+                return Err(EdgeError::HostBadPort);
             }
             match digits.parse::<u16>() {
-                Ok(0) | Err(_) => Err(HostError::BadPort),
+                Ok(0) | Err(_) => Err(EdgeError::HostBadPort),
                 Ok(port) => Ok((name, Some(port))),
             }
         }
@@ -181,6 +174,6 @@ mod tests {
         ] {
             assert!(parse_host(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert_eq!(parse_host(&"a".repeat(254)), Err(HostError::TooLong));
+        assert_eq!(parse_host(&"a".repeat(254)), Err(EdgeError::HostTooLong));
     }
 }

@@ -7,6 +7,8 @@
 
 use percent_encoding::percent_decode_str;
 
+use crate::error::EdgeError;
+
 /// A path prepared for a guard decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizedPath {
@@ -18,32 +20,24 @@ pub struct NormalizedPath {
     pub had_dot_segments: bool,
 }
 
-/// Why a path cannot be normalised.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PathError {
-    #[error("path does not start with '/'")]
-    NotAbsolute,
-    #[error("path has an invalid percent-escape or is not UTF-8")]
-    BadEncoding,
-    #[error("path contains a control character or backslash")]
-    ForbiddenChar,
-}
+/// Why a path cannot be normalised (an [`EdgeError`] `Path*` variant).
+pub type PathError = EdgeError;
 
 /// Normalises the path part of a CloudFront `uri` (which never has a query string).
 pub fn normalize(uri: &str) -> Result<NormalizedPath, PathError> {
     if !uri.starts_with('/') {
-        return Err(PathError::NotAbsolute);
+        return Err(EdgeError::PathNotAbsolute);
     }
     if !valid_escapes(uri) {
-        return Err(PathError::BadEncoding);
+        return Err(EdgeError::PathBadEncoding);
     }
     let lowered = uri.to_ascii_lowercase();
     let had_encoded_slash = lowered.contains("%2f") || lowered.contains("%5c");
     let decoded = percent_decode_str(uri)
         .decode_utf8()
-        .map_err(|_| PathError::BadEncoding)?;
+        .map_err(|_| EdgeError::PathBadEncoding)?;
     if decoded.chars().any(|c| c.is_control() || c == '\\') && !had_encoded_slash {
-        return Err(PathError::ForbiddenChar);
+        return Err(EdgeError::PathForbiddenChar);
     }
     let mut segments: Vec<&str> = Vec::new();
     let mut had_dot_segments = false;
@@ -113,9 +107,9 @@ mod tests {
     #[test]
     fn flags_encoded_slash_and_rejects_bad_input() {
         assert!(normalize("/realms%2F..%2Fadmin").unwrap().had_encoded_slash);
-        assert_eq!(normalize("realms"), Err(PathError::NotAbsolute));
-        assert_eq!(normalize("/%zz"), Err(PathError::BadEncoding));
-        assert_eq!(normalize("/%ff"), Err(PathError::BadEncoding));
-        assert_eq!(normalize("/a%0d%0ab"), Err(PathError::ForbiddenChar));
+        assert_eq!(normalize("realms"), Err(EdgeError::PathNotAbsolute));
+        assert_eq!(normalize("/%zz"), Err(EdgeError::PathBadEncoding));
+        assert_eq!(normalize("/%ff"), Err(EdgeError::PathBadEncoding));
+        assert_eq!(normalize("/a%0d%0ab"), Err(EdgeError::PathForbiddenChar));
     }
 }

@@ -84,12 +84,18 @@ pub struct OriginVerify {
     pub secret: Secret,
 }
 
-/// A configuration mistake, named by its field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
+/// A configuration mistake, named by its field: a finding (like a [`crate::Violation`]);
+/// as an error it travels as [`crate::EdgeError::Config`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
     pub field: String,
     pub reason: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
 }
 
 impl ConfigProblem {
@@ -203,8 +209,8 @@ pub fn viewer_host(request: &Request) -> Result<Host, HostError> {
     let mut values = request.headers.values("host");
     match (values.next(), values.next()) {
         (Some(value), None) => parse_host(value),
-        (None, _) => Err(HostError::Empty),
-        (Some(_), Some(_)) => Err(HostError::ForbiddenChar(',')),
+        (None, _) => Err(HostError::HostEmpty),
+        (Some(_), Some(_)) => Err(HostError::HostForbiddenChar(',')),
     }
 }
 

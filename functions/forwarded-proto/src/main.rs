@@ -5,8 +5,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let config = config_from_env::<ForwardedProto>()?;
-    let config = &config;
+    let config = &config_from_env::<ForwardedProto>()?;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<CloudFrontEvent>| async move {
             handle(config, event.payload).map_err(Error::from)

@@ -16,39 +16,5 @@ pub mod server;
 pub mod settings;
 pub mod tls;
 
-use std::path::PathBuf;
-
-/// Why the emulator could not start or run.
-#[derive(Debug, thiserror::Error)]
-pub enum DevError {
-    #[error(
-        "cannot listen on {addr}: {source} (pick a free address with --listen, --http-listen, --keycloak-listen or --alb-listen)"
-    )]
-    Listen {
-        addr: String,
-        source: std::io::Error,
-    },
-    #[error("invalid {what} {value:?}: {reason}")]
-    InvalidArg {
-        what: &'static str,
-        value: String,
-        reason: String,
-    },
-    #[error("cannot read the config file {path}: {source}")]
-    ReadConfig {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("config file {path}: {field}: {reason}")]
-    Config {
-        path: PathBuf,
-        field: String,
-        reason: String,
-    },
-    #[error("could not create the self-signed certificate: {0}")]
-    Certificate(String),
-    #[error("edge function {name}: {reason}")]
-    Function { name: String, reason: String },
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
+/// Why the emulator could not start or run: a [`crate::error::Error`] (one error enum for the whole crate).
+pub type DevError = crate::error::Error;

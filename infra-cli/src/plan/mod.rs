@@ -7,24 +7,5 @@ pub mod arn;
 pub mod associations;
 pub mod distribution;
 
-/// Why a plan could not be made (bad input or a conflict the user must resolve).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
-    #[error("`{arn}` is not a Lambda function version ARN: {reason}")]
-    InvalidArn { arn: String, reason: String },
-    #[error(
-        "{event_type} on {behavior} already runs `{existing}`; pass --replace to swap it for `{wanted}`"
-    )]
-    EventTypeTaken {
-        behavior: String,
-        event_type: String,
-        existing: String,
-        wanted: String,
-    },
-    #[error("the distribution has no cache behavior with path pattern `{0}`")]
-    NoSuchBehavior(String),
-    #[error("the distribution config has no default cache behavior")]
-    NoDefaultBehavior,
-    #[error("{0}")]
-    InvalidOption(String),
-}
+/// Why a plan could not be made: a [`crate::error::Error`] (one error enum for the whole crate).
+pub type PlanError = crate::error::Error;
