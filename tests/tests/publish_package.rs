@@ -27,24 +27,22 @@ fn local_package_sha(config: &std::path::Path) -> String {
     edgekit::commands::publish::code_sha256(&std::fs::read(&zip).unwrap())
 }
 
+/// `edgekit publish forwarded-proto --config CONFIG --output json` against moto.
+fn publish(moto: &Moto, config: &str) -> serde_json::Value {
+    edgekit(
+        moto,
+        &["publish", "forwarded-proto", "--config", config, "--output", "json"],
+    )
+    .json()
+}
+
 #[test]
 fn publish_from_package_uploads_the_package_and_skips_unchanged_code() {
     let moto = Moto::start();
     let config = events_dir().join("config-forwarded-proto.json");
     let config_arg = config.to_str().unwrap();
 
-    let first = edgekit(
-        &moto,
-        &[
-            "publish",
-            "forwarded-proto",
-            "--config",
-            config_arg,
-            "--output",
-            "json",
-        ],
-    )
-    .json();
+    let first = publish(&moto, config_arg);
     assert_eq!(first["published"], true, "{first}");
     assert_eq!(first["version"], 1);
     assert_eq!(
@@ -53,18 +51,7 @@ fn publish_from_package_uploads_the_package_and_skips_unchanged_code() {
         "the uploaded zip is the package"
     );
 
-    let again = edgekit(
-        &moto,
-        &[
-            "publish",
-            "forwarded-proto",
-            "--config",
-            config_arg,
-            "--output",
-            "json",
-        ],
-    )
-    .json();
+    let again = publish(&moto, config_arg);
     assert_eq!(again["published"], false, "{again}");
     assert_eq!(again["version"], 1);
 
@@ -73,18 +60,7 @@ fn publish_from_package_uploads_the_package_and_skips_unchanged_code() {
     let dir = tempfile::tempdir().unwrap();
     let relaxed = dir.path().join("relaxed.json");
     std::fs::write(&relaxed, r#"{"require_https": false}"#).unwrap();
-    let changed = edgekit(
-        &moto,
-        &[
-            "publish",
-            "forwarded-proto",
-            "--config",
-            relaxed.to_str().unwrap(),
-            "--output",
-            "json",
-        ],
-    )
-    .json();
+    let changed = publish(&moto, relaxed.to_str().unwrap());
     assert_eq!(changed["published"], true, "{changed}");
     assert_eq!(changed["version"], 2);
 }
