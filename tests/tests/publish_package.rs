@@ -31,7 +31,14 @@ fn local_package_sha(config: &std::path::Path) -> String {
 fn publish(moto: &Moto, config: &str) -> serde_json::Value {
     edgekit(
         moto,
-        &["publish", "forwarded-proto", "--config", config, "--output", "json"],
+        &[
+            "publish",
+            "forwarded-proto",
+            "--config",
+            config,
+            "--output",
+            "json",
+        ],
     )
     .json()
 }

@@ -4,8 +4,20 @@
 //! [AWS CloudFront Developer Guide, "Lambda@Edge event structure": "headers … lowercase
 //! version of the header name … key (optional) is the case-sensitive name"]
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
+
+/// The map key for a header name: borrowed when it is already lowercase (the common case:
+/// our own constants and CloudFront's keys), so lookups allocate nothing.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
 
 /// One header line as CloudFront represents it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +51,7 @@ impl Headers {
     /// All values of a header (any case of `name`).
     pub fn values(&self, name: &str) -> impl Iterator<Item = &str> {
         self.0
-            .get(&name.to_ascii_lowercase())
+            .get(lowercase(name).as_ref())
             .into_iter()
             .flatten()
             .map(|entry| entry.value.as_str())
@@ -52,12 +64,12 @@ impl Headers {
 
     /// How many lines a header has.
     pub fn count(&self, name: &str) -> usize {
-        self.0.get(&name.to_ascii_lowercase()).map_or(0, Vec::len)
+        self.0.get(lowercase(name).as_ref()).map_or(0, Vec::len)
     }
 
     /// Whether a header is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(&name.to_ascii_lowercase())
+        self.0.contains_key(lowercase(name).as_ref())
     }
 
     /// Replaces a header with one line; `key` keeps the casing CloudFront shows the origin.
@@ -76,7 +88,7 @@ impl Headers {
 
     /// Removes a header; returns whether it was there.
     pub fn remove(&mut self, name: &str) -> bool {
-        self.0.shift_remove(&name.to_ascii_lowercase()).is_some()
+        self.0.shift_remove(lowercase(name).as_ref()).is_some()
     }
 
     /// Iterates `(lowercase name, entry)` over every line.

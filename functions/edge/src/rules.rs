@@ -21,11 +21,11 @@ pub enum HeaderPattern {
 }
 
 impl HeaderPattern {
-    /// Whether a lowercase header name matches.
-    pub fn matches(self, lowercase_name: &str) -> bool {
+    /// Whether a header name matches (case-insensitively).
+    pub fn matches(self, header_name: &str) -> bool {
         match self {
-            Self::Exact(name) => lowercase_name.eq_ignore_ascii_case(name),
-            Self::Prefix(prefix) => lowercase_name
+            Self::Exact(name) => header_name.eq_ignore_ascii_case(name),
+            Self::Prefix(prefix) => header_name
                 .get(..prefix.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
         }
@@ -98,10 +98,9 @@ pub fn max_generated_response_bytes(event_type: EventType) -> usize {
 
 /// Whether a header is disallowed at the edge.
 pub fn is_disallowed(name: &str) -> bool {
-    let lowercase = name.to_ascii_lowercase();
     DISALLOWED_HEADERS
         .iter()
-        .any(|pattern| pattern.matches(&lowercase))
+        .any(|pattern| pattern.matches(name))
 }
 
 /// Whether a header is read-only for an event type.
@@ -360,8 +359,7 @@ fn check_headers(
                 ));
             }
         }
-        let unchanged = before.is_some_and(|before| same_values(before, after, name));
-        if is_disallowed(name) && !unchanged {
+        if is_disallowed(name) && !before.is_some_and(|before| same_values(before, after, name)) {
             violations.push(Violation::new(
                 field(),
                 Rule::DisallowedHeader,
