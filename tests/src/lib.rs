@@ -101,6 +101,26 @@ pub fn system_bin(name: &str, install_hint: &str) -> PathBuf {
     panic!("`{name}` is not installed: {install_hint} (scripts/test installs it)");
 }
 
+/// The Node.js that runs packaged Lambda@Edge handlers: `EDGEKIT_NODE` (scripts/test sets it
+/// to Node.js 22, the version of the `nodejs22.x` runtime), else the machine's `node`.
+pub fn node_bin() -> PathBuf {
+    match std::env::var_os("EDGEKIT_NODE") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(
+                path.is_file(),
+                "EDGEKIT_NODE={} does not exist",
+                path.display()
+            );
+            path
+        }
+        None => system_bin(
+            "node",
+            "install Node.js 20+ (scripts/test installs Node.js 22)",
+        ),
+    }
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -23,7 +23,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use edgekit_tests::{edgekit_bin, events_dir, system_bin};
+use edgekit_tests::{edgekit_bin, events_dir, node_bin};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
@@ -181,7 +181,7 @@ fn run_node(setup: &Setup, variant: &Variant, events: &[Value]) -> Vec<String> {
         RUNS.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::write(&file, serde_json::to_vec(events).unwrap()).unwrap();
-    let output = Command::new(system_bin("node", "apt-get install nodejs (Node.js 20+)"))
+    let output = Command::new(node_bin())
         .arg(&setup.harness)
         .arg(&variant.dir)
         .arg(&file)

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use edgekit_tests::{edgekit_bin, events_dir, system_bin};
+use edgekit_tests::{edgekit_bin, events_dir, node_bin};
 
 /// The issue's size target for a zipped package (the viewer-trigger quota is 1 MB).
 const SIZE_TARGET: usize = 200 * 1024;
@@ -168,7 +168,7 @@ import { pathToFileURL } from "node:url";
 const { handler } = await import(pathToFileURL(process.argv[1] + "/index.mjs").href);
 for (const event of JSON.parse(process.argv[2])) console.log(JSON.stringify(await handler(event)));
 "#;
-    let output = Command::new(system_bin("node", "apt-get install nodejs (Node.js 20+)"))
+    let output = Command::new(node_bin())
         .args(["--input-type=module", "-e", script])
         .arg(dir)
         .arg(serde_json::to_string(events).unwrap())
@@ -332,4 +332,32 @@ fn a_missing_wasm_target_is_reported_with_the_rustup_command() {
         stderr.contains("rustup target add wasm32-unknown-unknown"),
         "{stderr}"
     );
+}
+
+/// The packaged handler is tested on the Node.js that `scripts/test` installs: 22, the
+/// version of Lambda@Edge's `nodejs22.x` runtime (DESIGN: Lambda@Edge runs only AWS's
+/// Node.js and Python runtimes).
+#[test]
+fn packaged_handlers_are_tested_on_the_runtime_node_version() {
+    let output = Command::new(node_bin()).arg("--version").output().unwrap();
+    let version = String::from_utf8(output.stdout).unwrap();
+    eprintln!("packaged handlers run under node {}", version.trim());
+    if std::env::var_os("EDGEKIT_NODE").is_some() {
+        assert!(
+            version.starts_with("v22."),
+            "EDGEKIT_NODE is {version}, expected Node.js 22"
+        );
+    } else {
+        let major: u32 = version
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            major >= 20,
+            "node {version} is too old for the handler (ES modules, TextEncoder.encodeInto)"
+        );
+    }
 }
