@@ -83,6 +83,12 @@ impl std::fmt::Debug for BuiltPackage {
 /// Why packaging failed: a [`crate::error::Error`] (one error enum for the whole crate).
 pub type PackagingError = crate::error::Error;
 
+/// Base64 SHA-256 of a zip, the way Lambda reports `CodeSha256` (publish compares the two to
+/// skip unchanged code). [Lambda API Reference, "FunctionConfiguration": CodeSha256]
+pub fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
+}
+
 /// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
 /// is checked against the origin-trigger quota (both edgekit functions are origin-request).
 pub fn build_package(
@@ -253,7 +259,7 @@ pub fn assemble(
             label: trigger.quota_label(),
         });
     }
-    let code_sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&zip));
+    let code_sha256 = code_sha256(&zip);
     Ok(BuiltPackage {
         function,
         zip,

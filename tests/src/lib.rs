@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub mod aws_cli;
+pub mod aws_fixtures;
 pub mod canary_origins;
 pub mod dev;
 pub mod event_gen;

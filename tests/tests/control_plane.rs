@@ -9,13 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_cloudfront::types::{
-    Aliases, CacheBehavior, CacheBehaviors, CustomErrorResponse, CustomErrorResponses,
-    CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, EventType,
-    LambdaFunctionAssociation, LambdaFunctionAssociations, LoggingConfig, Origin,
-    OriginProtocolPolicy, Origins, ViewerProtocolPolicy,
-};
 use edgekit_tests::aws_cli::{edgekit, recording, write_handler_zip};
+use edgekit_tests::aws_fixtures::rich_distribution_config;
 use edgekit_tests::moto::Moto;
 
 const ACM: &str =
@@ -367,117 +362,13 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
     }
 }
 
-fn rich_config() -> DistributionConfig {
-    let origin = |id: &str, domain: &str| {
-        Origin::builder()
-            .id(id)
-            .domain_name(domain)
-            .custom_origin_config(
-                CustomOriginConfig::builder()
-                    .http_port(80)
-                    .https_port(443)
-                    .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-            .unwrap()
-    };
-    let behavior = |pattern: &str, origin: &str| {
-        CacheBehavior::builder()
-            .path_pattern(pattern)
-            .target_origin_id(origin)
-            .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
-            .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
-            .build()
-            .unwrap()
-    };
-    DistributionConfig::builder()
-        .caller_reference("rich-distribution")
-        .comment("hand-made, not edgekit's")
-        .enabled(true)
-        .aliases(
-            Aliases::builder()
-                .quantity(2)
-                .items("app.example.com")
-                .items("www.example.com")
-                .build()
-                .unwrap(),
-        )
-        .origins(
-            Origins::builder()
-                .quantity(2)
-                .items(origin("app", "app-alb.example.com"))
-                .items(origin("static", "static.example.com"))
-                .build()
-                .unwrap(),
-        )
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("app")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
-                // moto drops this on create; control_plane_mocks.rs keeps it.
-                .lambda_function_associations(
-                    LambdaFunctionAssociations::builder()
-                        .quantity(1)
-                        .items(
-                            LambdaFunctionAssociation::builder()
-                                .lambda_function_arn(
-                                    "arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2",
-                                )
-                                .event_type(EventType::ViewerRequest)
-                                .build()
-                                .unwrap(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .cache_behaviors(
-            CacheBehaviors::builder()
-                .quantity(2)
-                .items(behavior("/api/*", "app"))
-                .items(behavior("/static/*", "static"))
-                .build()
-                .unwrap(),
-        )
-        .custom_error_responses(
-            CustomErrorResponses::builder()
-                .quantity(1)
-                .items(
-                    CustomErrorResponse::builder()
-                        .error_code(503)
-                        .response_page_path("/maintenance.html")
-                        .response_code("503")
-                        .error_caching_min_ttl(10)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .logging(
-            LoggingConfig::builder()
-                .enabled(true)
-                .include_cookies(false)
-                .bucket("logs.s3.amazonaws.com")
-                .prefix("cf/")
-                .build(),
-        )
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn attach_and_detach_keep_every_other_field_of_a_rich_distribution() {
     let moto = Moto::start();
     let client = cloudfront_client(&moto);
     let created = client
         .create_distribution()
-        .distribution_config(rich_config())
+        .distribution_config(rich_distribution_config(&[]))
         .send()
         .await
         .unwrap();

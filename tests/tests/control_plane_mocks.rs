@@ -14,11 +14,7 @@ use std::time::Duration;
 use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudfront::operation::get_distribution_config::GetDistributionConfigOutput;
 use aws_sdk_cloudfront::operation::update_distribution::UpdateDistributionOutput;
-use aws_sdk_cloudfront::types::{
-    Aliases, CacheBehavior, CacheBehaviors, CustomErrorResponse, CustomErrorResponses,
-    DefaultCacheBehavior, DistributionConfig, EventType, LambdaFunctionAssociation,
-    LambdaFunctionAssociations, LoggingConfig, Origin, Origins, ViewerProtocolPolicy,
-};
+use aws_sdk_cloudfront::types::{DistributionConfig, EventType, LambdaFunctionAssociations};
 use aws_sdk_lambda::operation::delete_function::{DeleteFunctionError, DeleteFunctionOutput};
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
 use edgekit::aws::cloudfront::{ApplyOutcome, MAX_UPDATE_ATTEMPTS, apply_plan};
@@ -31,10 +27,10 @@ use edgekit::plan::associations::{
     AttachRequest, BehaviorTarget, DetachRequest, EdgeEventType, FunctionSelector, plan_attach,
     plan_detach,
 };
+use edgekit_tests::aws_fixtures::{association, rich_distribution_config};
 
 const DIST: &str = "EDFDVBD6EXAMPLE";
 const FP: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:3";
-const VIEWER: &str = "arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2";
 const KC: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-keycloak-host:3";
 
 fn cloudfront(rules: &[&Rule]) -> aws_sdk_cloudfront::Client {
@@ -69,102 +65,6 @@ fn lambda(rules: &[&Rule]) -> aws_sdk_lambda::Client {
             .interceptor(interceptor)
             .build(),
     )
-}
-
-fn assoc(arn: &str, event: EventType) -> LambdaFunctionAssociation {
-    LambdaFunctionAssociation::builder()
-        .lambda_function_arn(arn)
-        .event_type(event)
-        .include_body(false)
-        .build()
-        .unwrap()
-}
-
-/// Several behaviors, aliases, custom error responses, logging, an existing viewer-request
-/// association, plus `extra` associations on the default behavior.
-fn rich_config(extra: &[LambdaFunctionAssociation]) -> DistributionConfig {
-    let mut items = vec![assoc(VIEWER, EventType::ViewerRequest)];
-    items.extend_from_slice(extra);
-    let assocs = LambdaFunctionAssociations::builder()
-        .quantity(items.len() as i32)
-        .set_items(Some(items))
-        .build()
-        .unwrap();
-    let behavior = |pattern: &str| {
-        CacheBehavior::builder()
-            .path_pattern(pattern)
-            .target_origin_id("app")
-            .viewer_protocol_policy(ViewerProtocolPolicy::HttpsOnly)
-            .cache_policy_id("658327ea-f89d-4fab-a63d-7e88639e58f6")
-            .build()
-            .unwrap()
-    };
-    DistributionConfig::builder()
-        .caller_reference("rich")
-        .comment("hand-made")
-        .enabled(true)
-        .aliases(
-            Aliases::builder()
-                .quantity(2)
-                .items("app.example.com")
-                .items("www.example.com")
-                .build()
-                .unwrap(),
-        )
-        .origins(
-            Origins::builder()
-                .quantity(1)
-                .items(
-                    Origin::builder()
-                        .id("app")
-                        .domain_name("app-alb.example.com")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .default_cache_behavior(
-            DefaultCacheBehavior::builder()
-                .target_origin_id("app")
-                .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-                .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
-                .lambda_function_associations(assocs)
-                .build()
-                .unwrap(),
-        )
-        .cache_behaviors(
-            CacheBehaviors::builder()
-                .quantity(2)
-                .items(behavior("/api/*"))
-                .items(behavior("/static/*"))
-                .build()
-                .unwrap(),
-        )
-        .custom_error_responses(
-            CustomErrorResponses::builder()
-                .quantity(1)
-                .items(
-                    CustomErrorResponse::builder()
-                        .error_code(503)
-                        .response_page_path("/maintenance.html")
-                        .response_code("503")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .logging(
-            LoggingConfig::builder()
-                .enabled(true)
-                .include_cookies(false)
-                .bucket("logs.s3.amazonaws.com")
-                .prefix("cf/")
-                .build(),
-        )
-        .build()
-        .unwrap()
 }
 
 fn get_config(config: DistributionConfig, etag: &'static str) -> Rule {
@@ -228,8 +128,8 @@ fn attach_fp(replace: bool) -> AttachRequest {
 async fn attach_then_detach_a_rich_distribution_changes_only_the_association() {
     // moto would lose the viewer-request association, so the whole-config comparison needs a
     // config store that keeps it: the mock serves exactly what the API would.
-    let before = rich_config(&[]);
-    let with_fp = rich_config(&[assoc(FP, EventType::OriginRequest)]);
+    let before = rich_distribution_config(&[]);
+    let with_fp = rich_distribution_config(&[association(FP, EventType::OriginRequest)]);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let rules = [
         get_config(before.clone(), "E1"),
@@ -273,7 +173,10 @@ async fn attach_then_detach_a_rich_distribution_changes_only_the_association() {
 async fn repeated_attach_makes_zero_writes() {
     // moto cannot hold the association, so "already attached" is served by the mock.
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let get = get_config(rich_config(&[assoc(FP, EventType::OriginRequest)]), "E1");
+    let get = get_config(
+        rich_distribution_config(&[association(FP, EventType::OriginRequest)]),
+        "E1",
+    );
     let never = update(&seen, 200);
     let client = cloudfront(&[&get, &never]);
     let request = attach_fp(false);
@@ -294,12 +197,12 @@ async fn precondition_failed_rereads_and_replans_with_the_new_etag() {
     // moto ignores If-Match and never answers 412 PreconditionFailed.
     let seen = Arc::new(Mutex::new(Vec::new()));
     let changed_meanwhile = {
-        let mut c = rich_config(&[]);
+        let mut c = rich_distribution_config(&[]);
         c.comment = "changed by someone else".to_owned();
         c
     };
     let rules = [
-        get_config(rich_config(&[]), "E1"),
+        get_config(rich_distribution_config(&[]), "E1"),
         update(&seen, 412),
         get_config(changed_meanwhile.clone(), "E2"),
         update(&seen, 200),
@@ -325,9 +228,12 @@ async fn association_already_present_on_reread_stops_without_a_second_write() {
     // Someone else attached the same version between our read and write (moto cannot model it).
     let seen = Arc::new(Mutex::new(Vec::new()));
     let rules = [
-        get_config(rich_config(&[]), "E1"),
+        get_config(rich_distribution_config(&[]), "E1"),
         update(&seen, 412),
-        get_config(rich_config(&[assoc(FP, EventType::OriginRequest)]), "E2"),
+        get_config(
+            rich_distribution_config(&[association(FP, EventType::OriginRequest)]),
+            "E2",
+        ),
     ];
     let client = cloudfront(&rules.iter().collect::<Vec<_>>());
     let request = attach_fp(false);
@@ -346,7 +252,7 @@ async fn precondition_failed_every_time_gives_up_after_the_bound() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut rules = Vec::new();
     for _ in 0..MAX_UPDATE_ATTEMPTS {
-        rules.push(get_config(rich_config(&[]), "E1"));
+        rules.push(get_config(rich_distribution_config(&[]), "E1"));
         rules.push(update(&seen, 412));
     }
     let client = cloudfront(&rules.iter().collect::<Vec<_>>());
@@ -363,7 +269,10 @@ async fn another_function_on_the_event_is_refused_by_name_without_writing() {
     // moto drops the existing association, so the conflict can only be served by the mock.
     let other = "arn:aws:lambda:us-east-1:123456789012:function:someone-else:9";
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let get = get_config(rich_config(&[assoc(other, EventType::OriginRequest)]), "E1");
+    let get = get_config(
+        rich_distribution_config(&[association(other, EventType::OriginRequest)]),
+        "E1",
+    );
     let never = update(&seen, 200);
     let client = cloudfront(&[&get, &never]);
     let request = attach_fp(false);
@@ -381,7 +290,7 @@ async fn another_function_on_the_event_is_refused_by_name_without_writing() {
 #[tokio::test]
 async fn dry_run_prints_a_diff_and_writes_nothing() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let get = get_config(rich_config(&[]), "E1");
+    let get = get_config(rich_distribution_config(&[]), "E1");
     let never = update(&seen, 200);
     let client = cloudfront(&[&get, &never]);
     let request = attach_fp(false);
@@ -446,14 +355,14 @@ fn replicated() -> DeleteFunctionError {
 async fn destroy_detaches_waits_and_reports_replicas_with_a_distinct_exit_code_then_resumes() {
     // moto never reports replicas and cannot hold the association to detach.
     let kc_config = {
-        let mut c = rich_config(&[]);
+        let mut c = rich_distribution_config(&[]);
         c.default_cache_behavior
             .as_mut()
             .unwrap()
             .lambda_function_associations = Some(
             LambdaFunctionAssociations::builder()
                 .quantity(1)
-                .items(assoc(KC, EventType::OriginRequest))
+                .items(association(KC, EventType::OriginRequest))
                 .build()
                 .unwrap(),
         );

@@ -24,7 +24,7 @@ fn local_package_sha(config: &std::path::Path) -> String {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    edgekit::commands::publish::code_sha256(&std::fs::read(&zip).unwrap())
+    edgekit::packaging::code_sha256(&std::fs::read(&zip).unwrap())
 }
 
 /// `edgekit publish forwarded-proto --config CONFIG --output json` against moto.

@@ -6,11 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aws_sdk_lambda::types::Runtime;
-use base64::Engine;
 use clap::Args;
 use miette::{IntoDiagnostic, WrapErr, miette};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::aws::{self, iam, lambda};
 use crate::cli::GlobalArgs;
@@ -58,12 +56,6 @@ pub struct PublishArgs {
 /// The default Lambda function name of an edge function, e.g. `edgekit-forwarded-proto`.
 pub fn default_function_name(function: EdgeFunction) -> String {
     format!("edgekit-{}", function.crate_name())
-}
-
-/// Base64 SHA-256 of a zip, the way Lambda reports `CodeSha256`.
-/// [Lambda API Reference, "FunctionConfiguration": CodeSha256]
-pub fn code_sha256(zip: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
 }
 
 #[derive(Debug, Serialize)]
@@ -134,7 +126,7 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
                 .zip
         }
     };
-    let sha = code_sha256(&zip);
+    let sha = crate::packaging::code_sha256(&zip);
     let settings = lambda::EdgeFunctionSettings {
         // The package is a Node.js handler loading the wasm (DESIGN.md, platform fact 1).
         runtime: Runtime::Nodejs22x,

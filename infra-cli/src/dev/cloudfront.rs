@@ -489,21 +489,7 @@ impl Distribution {
         notes: &mut Vec<String>,
     ) -> Result<Request, Outcome> {
         let event = self.event(event_type, request, None, id);
-        let original = match event.cf() {
-            Ok(cf) => cf.clone(),
-            Err(err) => {
-                return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes));
-            }
-        };
-        let result = match handler.run(event).await {
-            Ok(result) => result,
-            Err(failure) => {
-                return Err(self.function_failure(handler, event_type, failure, id, notes));
-            }
-        };
-        if let Err(violations) = edge::validate(event_type, &original, &result) {
-            return Err(self.validation_error(handler, event_type, &violations, id, notes));
-        }
+        let (original, result) = self.invoke(handler, event_type, event, id, notes).await?;
         match result {
             EdgeResult::Request(request) => {
                 if self.log_requests {
@@ -524,6 +510,35 @@ impl Distribution {
                 Err(self.generated(&generated, id))
             }
         }
+    }
+
+    /// Runs a function on `event` as CloudFront does: a failure becomes the execution-error
+    /// answer, a result CloudFront would reject becomes the LambdaValidationError 502. Returns
+    /// the event's `cf` as the function received it, with the validated result.
+    async fn invoke(
+        &self,
+        handler: &EdgeHandler,
+        event_type: EventType,
+        event: CloudFrontEvent,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<(Cf, EdgeResult), Outcome> {
+        let original = match event.cf() {
+            Ok(cf) => cf.clone(),
+            Err(err) => {
+                return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes));
+            }
+        };
+        let result = match handler.run(event).await {
+            Ok(result) => result,
+            Err(failure) => {
+                return Err(self.function_failure(handler, event_type, failure, id, notes));
+            }
+        };
+        if let Err(violations) = edge::validate(event_type, &original, &result) {
+            return Err(self.validation_error(handler, event_type, &violations, id, notes));
+        }
+        Ok((original, result))
     }
 
     /// Runs a response trigger on the origin's status and headers (functions never see the
@@ -548,23 +563,12 @@ impl Distribution {
             body_encoding: None,
             extra: Default::default(),
         };
-        let before = edge_response.headers.clone();
         let event = self.event(event_type, request.clone(), Some(edge_response), id);
-        let original = match event.cf() {
-            Ok(cf) => cf.clone(),
-            Err(err) => {
-                return Err(self.execution_error(&handler.name(), &err.to_string(), id, notes));
-            }
-        };
-        let result = match handler.run(event).await {
-            Ok(result) => result,
-            Err(failure) => {
-                return Err(self.function_failure(handler, event_type, failure, id, notes));
-            }
-        };
-        if let Err(violations) = edge::validate(event_type, &original, &result) {
-            return Err(self.validation_error(handler, event_type, &violations, id, notes));
-        }
+        let (original, result) = self.invoke(handler, event_type, event, id, notes).await?;
+        let before = original
+            .response
+            .map(|response| response.headers)
+            .unwrap_or_default();
         let EdgeResult::Response(changed) = result else {
             return Err(self.execution_error(
                 &handler.name(),
@@ -578,8 +582,11 @@ impl Distribution {
             handler.name(),
             diff(&before, &changed.headers)
         ));
-        if let Ok(status) = changed.status.parse::<u16>().map(StatusCode::from_u16)
-            && let Ok(status) = status
+        if let Some(status) = changed
+            .status
+            .parse::<u16>()
+            .ok()
+            .and_then(|status| StatusCode::from_u16(status).ok())
         {
             parts.status = status;
         }
