@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::aws::AwsOptions;
 use crate::commands;
 use crate::output::OutputFormat;
 
@@ -19,15 +20,8 @@ pub struct Cli {
 /// Options every command accepts, before or after the subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// AWS region for regional calls (edge functions always go to us-east-1).
-    #[arg(long, global = true, env = "AWS_REGION")]
-    pub region: Option<String>,
-    /// AWS named profile.
-    #[arg(long, global = true, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (moto, LocalStack, ...).
-    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsOptions,
     /// Result format on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

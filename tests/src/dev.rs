@@ -234,3 +234,84 @@ impl Nginx {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
+
+/// Apache Tomcat 10 (Debian `tomcat10-common`) with its own base folder: a Java servlet
+/// container that drops `;` path parameters before it resolves dot segments, serving only
+/// static files (`files`: path under the web root → content).
+pub struct Tomcat {
+    pub port: u16,
+    _guard: ChildGuard,
+    _dir: tempfile::TempDir,
+}
+
+/// Where Debian's `tomcat10-common` puts Tomcat.
+const CATALINA_HOME: &str = "/usr/share/tomcat10";
+
+impl Tomcat {
+    pub fn start(files: &[(&str, &str)]) -> Self {
+        let java = system_bin("java", "apt-get install -y default-jre-headless");
+        let home = PathBuf::from(CATALINA_HOME);
+        assert!(
+            home.join("bin/bootstrap.jar").is_file(),
+            "Tomcat is not installed: apt-get install -y tomcat10-common (scripts/test installs it)"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path();
+        let root = base.join("webapps/ROOT");
+        for sub in ["conf", "logs", "temp", "work", "webapps/ROOT/WEB-INF"] {
+            std::fs::create_dir_all(base.join(sub)).expect("create tomcat dirs");
+        }
+        let port = free_port();
+        std::fs::write(
+            base.join("conf/server.xml"),
+            format!(
+                r#"<Server port="-1" shutdown="SHUTDOWN"><Service name="Catalina">
+<Connector port="{port}" address="127.0.0.1" protocol="HTTP/1.1"/>
+<Engine name="Catalina" defaultHost="localhost"><Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false"/></Engine>
+</Service></Server>"#
+            ),
+        )
+        .expect("write server.xml");
+        std::fs::write(
+            root.join("WEB-INF/web.xml"),
+            r#"<web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+<servlet><servlet-name>default</servlet-name><servlet-class>org.apache.catalina.servlets.DefaultServlet</servlet-class><load-on-startup>1</load-on-startup></servlet>
+<servlet-mapping><servlet-name>default</servlet-name><url-pattern>/</url-pattern></servlet-mapping>
+<welcome-file-list><welcome-file>index.html</welcome-file></welcome-file-list>
+</web-app>"#,
+        )
+        .expect("write web.xml");
+        for (path, content) in files {
+            let file = root.join(path.trim_start_matches('/'));
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("create dirs");
+            std::fs::write(file, content).expect("write file");
+        }
+        let classpath = format!(
+            "{}/bin/bootstrap.jar:{}/bin/tomcat-juli.jar",
+            home.display(),
+            home.display()
+        );
+        let mut command = Command::new(java);
+        command
+            .args(["-cp", &classpath])
+            .arg(format!("-Dcatalina.home={}", home.display()))
+            .arg(format!("-Dcatalina.base={}", base.display()))
+            .args(["org.apache.catalina.startup.Bootstrap", "start"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(base.join("logs/out.log")).expect("log file"));
+        let guard = ChildGuard::spawn("tomcat", &mut command);
+        if !wait_for_port(port, Duration::from_secs(60)) {
+            let log = std::fs::read_to_string(base.join("logs/out.log")).unwrap_or_default();
+            panic!("tomcat did not start on {port}: {log}");
+        }
+        Self {
+            port,
+            _guard: guard,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}

@@ -16,6 +16,8 @@ pub mod canary_origins;
 pub mod dev;
 pub mod event_gen;
 pub mod moto;
+pub mod packaged;
+pub mod traversal;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {

@@ -17,13 +17,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use edgekit_tests::{edgekit_bin, events_dir, node_bin};
+use edgekit_tests::packaged::Packaged;
+use edgekit_tests::{edgekit_bin, events_dir};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
@@ -33,24 +32,11 @@ use serde_json::Value;
 /// traps (infra-cli/src/packaging/index.mjs).
 const FAILURE_BODY: &str = "The edge function failed; see its CloudWatch log.\n";
 
-/// Runs every event of a JSON array file through the unzipped handler in `dir`, one
-/// `JSON.stringify(result)` per line, like the Lambda runtime would.
-const NODE_HARNESS: &str = r#"
-import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-const [dir, eventsFile] = process.argv.slice(2);
-const { handler } = await import(pathToFileURL(dir + "/index.mjs").href);
-const events = JSON.parse(readFileSync(eventsFile, "utf8"));
-const out = [];
-for (const event of events) out.push(JSON.stringify(await handler(event)));
-process.stdout.write(out.join("\n") + "\n");
-"#;
-
 /// One packaged variant: a function with a config (None = defaults), unzipped.
 struct Variant {
     function: &'static str,
     config: Option<PathBuf>,
-    dir: PathBuf,
+    package: Packaged,
 }
 
 impl Variant {
@@ -68,7 +54,6 @@ impl Variant {
 
 struct Setup {
     _temp: tempfile::TempDir,
-    harness: PathBuf,
     variants: Vec<Variant>,
 }
 
@@ -106,56 +91,33 @@ fn event_type(path: &Path) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn unzip(zip_path: &Path, dir: &Path) {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    for index in 0..archive.len() {
-        let mut file = archive.by_index(index).unwrap();
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).unwrap();
-        std::fs::write(dir.join(file.name()), bytes).unwrap();
-    }
-}
-
 /// Packages every (function, config) pair once: defaults and each `events/config-<fn>*.json`.
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let temp = tempfile::tempdir().unwrap();
-        let harness = temp.path().join("harness.mjs");
-        std::fs::write(&harness, NODE_HARNESS).unwrap();
         let mut variants = Vec::new();
         for function in ["forwarded-proto", "keycloak-host"] {
             let configs: Vec<Option<PathBuf>> = std::iter::once(None)
                 .chain(config_fixtures(function).into_iter().map(Some))
                 .collect();
-            for (index, config) in configs.into_iter().enumerate() {
-                let zip_path = temp.path().join(format!("{function}-{index}.zip"));
-                let mut command = Command::new(edgekit_bin());
-                command.args(["package", function, "--out"]).arg(&zip_path);
-                if let Some(config) = &config {
-                    command.arg("--config").arg(config);
-                }
-                let output = command.output().unwrap();
-                if !output.status.success() {
-                    let stderr = String::from_utf8_lossy(&output.stderr);
-                    // keycloak-host has no usable defaults (its public host list is required):
-                    // packaging must refuse it naming the field, and only config fixtures run.
-                    assert!(
+            for config in configs {
+                match Packaged::build(function, config.as_deref(), temp.path()) {
+                    Ok(package) => variants.push(Variant {
+                        function,
+                        config,
+                        package,
+                    }),
+                    // keycloak-host has no usable defaults (its public host list is
+                    // required): packaging must refuse it naming the field, and only config
+                    // fixtures run.
+                    Err(stderr) => assert!(
                         config.is_none()
                             && function == "keycloak-host"
                             && stderr.contains("public_hosts"),
                         "edgekit package {function} {config:?} failed:\n{stderr}"
-                    );
-                    continue;
+                    ),
                 }
-                let dir = temp.path().join(format!("{function}-{index}"));
-                unzip(&zip_path, &dir);
-                variants.push(Variant {
-                    function,
-                    config,
-                    dir,
-                });
             }
         }
         for function in ["forwarded-proto", "keycloak-host"] {
@@ -166,42 +128,9 @@ fn setup() -> &'static Setup {
         }
         Setup {
             _temp: temp,
-            harness,
             variants,
         }
     })
-}
-
-/// Runs events (JSON values) through the variant's packaged handler under node.
-fn run_node(setup: &Setup, variant: &Variant, events: &[Value]) -> Vec<String> {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    // Tests run in parallel on the same packages: one input file per run.
-    let file = variant.dir.join(format!(
-        "events-input-{}.json",
-        RUNS.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&file, serde_json::to_vec(events).unwrap()).unwrap();
-    let output = Command::new(node_bin())
-        .arg(&setup.harness)
-        .arg(&variant.dir)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "node failed for {}:\n{}",
-        variant.label(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
-    assert_eq!(
-        lines.len(),
-        events.len(),
-        "one result per event for {}",
-        variant.label()
-    );
-    lines
 }
 
 fn canonical(value: &Value) -> Value {
@@ -272,7 +201,7 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
             .iter()
             .map(|path| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
             .collect();
-        let wasm = run_node(setup, variant, &events);
+        let wasm = variant.package.run(&events);
         for (path, wasm) in fixtures.iter().zip(&wasm) {
             let mut command = Command::new(edgekit_bin());
             command
@@ -478,7 +407,7 @@ fn generated_events_give_the_same_result_native_and_node_wasm() {
     let total = events.len();
     let mut tally = Tally::default();
     for variant in &setup.variants {
-        let wasm = run_node(setup, variant, &events);
+        let wasm = variant.package.run(&events);
         for (index, (event, wasm)) in events.iter().zip(&wasm).enumerate() {
             // The Lambda runtime hands the handler a parsed object; the native host reads
             // the bytes. Both start from the same JSON text here.

@@ -3,10 +3,10 @@
 //! refused event and a wasm trap both become a logged, well-formed generated 500).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use edgekit_tests::packaged::unzip;
 use edgekit_tests::{edgekit_bin, events_dir, node_bin};
 
 /// The size target for a zipped package (the viewer-trigger quota is 1 MB).
@@ -37,17 +37,6 @@ fn package_ok(function: &str, config: Option<&Path>, out: &Path) -> Vec<u8> {
 
 fn config_fixture(function: &str) -> PathBuf {
     events_dir().join(format!("config-{function}.json"))
-}
-
-fn unzip(zip: &[u8], dir: &Path) {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    std::fs::create_dir_all(dir).unwrap();
-    for index in 0..archive.len() {
-        let mut file = archive.by_index(index).unwrap();
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).unwrap();
-        std::fs::write(dir.join(file.name()), bytes).unwrap();
-    }
 }
 
 #[test]

@@ -4,6 +4,19 @@
 //! that apps use to build absolute URLs (Keycloak's issuer and redirect URIs), so anything
 //! that could smuggle a second value or a URL part (comma, space, `@`, quotes, backslash,
 //! CR/LF, `/`, `?`, `#`) is refused.
+//!
+//! Where components behind the edge could read one host two ways, the host is either made
+//! canonical or refused (sources in `docs/path-guard.md`, "Hosts"):
+//! - case: lowercased (host names are case-insensitive, RFC 3986 section 3.2.2);
+//! - a trailing dot (`app.example.com.`, the fully qualified form, RFC 1034 section 3.1):
+//!   dropped, so allow-lists, cookies and redirect URIs see the one name;
+//! - a last label that is a number (`example.123`, `0x7f.1`): refused, because URL parsers
+//!   that follow the WHATWG URL Standard ("ends in a number checker") read such a host as
+//!   an IPv4 address;
+//! - IDNA: names travel in their ASCII (A-label, `xn--`) form, as browsers send them
+//!   (RFC 5890); non-ASCII is refused, `xn--` labels are compared as they are;
+//! - IPv6 zone ids (`[fe80::1%25eth0]`, RFC 6874): refused, meaningless beyond one link;
+//! - ports: digits only, 1 to 65535, no leading zero (a URL serialiser never writes one).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -81,6 +94,7 @@ pub fn parse_host(value: &str) -> Result<Host, HostError> {
     } else if !is_reg_name(name) {
         return Err(EdgeError::HostInvalid);
     }
+    let name = name.strip_suffix('.').unwrap_or(name);
     Ok(Host {
         name: name.to_ascii_lowercase(),
         port,
@@ -101,7 +115,10 @@ fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
         Some(index) => {
             let (name, port) = value.split_at(index);
             let digits = port.strip_prefix(':').ok_or(EdgeError::HostInvalid)?;
-            if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit())
+            if digits.is_empty()
+                || digits.len() > 5
+                || digits.starts_with('0')
+                || !digits.bytes().all(|b| b.is_ascii_digit())
             {
                 return Err(EdgeError::HostBadPort);
             }
@@ -114,10 +131,17 @@ fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
 }
 
 /// DNS-style labels: letters, digits, `-`, `_`; no empty label except a trailing dot;
-/// labels at most 63 characters.
+/// labels at most 63 characters; the last label not a number (see the module doc).
 fn is_reg_name(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
+    let last = name.rsplit('.').next().unwrap_or_default();
+    let hex = last
+        .strip_prefix("0x")
+        .or_else(|| last.strip_prefix("0X"))
+        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
+    let numeric = !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || hex);
     !name.is_empty()
+        && !numeric
         && name.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
@@ -148,6 +172,32 @@ mod tests {
             parse_host("localhost").unwrap().to_header_value(),
             "localhost"
         );
+    }
+
+    #[test]
+    fn one_reading_per_host() {
+        let host = |v| parse_host(v).unwrap();
+        assert_eq!(host("App.Example.com.").name, "app.example.com");
+        assert_eq!(
+            host("app.example.com.:8443").to_header_value(),
+            "app.example.com:8443"
+        );
+        assert_eq!(host("xn--bcher-kva.example").name, "xn--bcher-kva.example");
+        for bad in [
+            "b\u{fc}cher.example",
+            "example.123",
+            "0x7f.1",
+            "a.0X1f",
+            "127.1",
+            "0177.0.0.1",
+            "[fe80::1%25eth0]",
+            "[fe80::1%eth0]:443",
+            "a.com:0443",
+            "a.com:00",
+            ".",
+        ] {
+            assert!(parse_host(bad).is_err(), "{bad:?} should be rejected");
+        }
     }
 
     #[test]

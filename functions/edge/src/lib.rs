@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod forwarded;
+pub mod forwarding;
 pub mod function;
 pub mod headers;
 pub mod host;

@@ -1,71 +1,193 @@
-//! URI path normalisation for path guards: percent-decoding, dot-segment removal (RFC 3986
-//! section 5.2.4), and detection of tricks that make a guard and the origin disagree.
+//! URI paths for path guards: every reading a component behind CloudFront could make of a
+//! path, and the guard that forwards a path only when every reading stays allowed.
 //!
-//! A guard must decide on the path the origin will act on. Keycloak (Quarkus/Vert.x)
-//! normalises dot segments and decodes percent-escapes, so `/realms/../admin/` and
-//! `/%61dmin/` both reach the admin console if the guard looks at the raw string.
+//! The components behind the edge do not agree on what a path means: some decode percent
+//! escapes once and some twice (RFC 3986 section 2.4 warns against it; applications still
+//! do), Java servlet containers drop `;` path parameters before resolving dot segments
+//! (Tomcat's and Jetty's request-URI normalisation; the `/..;/` bypass), Windows-heritage
+//! servers take `\` for `/`, nginx merges slashes (`merge_slashes`, on by default), and
+//! everyone removes dot segments (RFC 3986 section 5.2.4). A guard that decides on one
+//! reading can be walked around through another, so it decides on all of them.
+//! See `docs/path-guard.md` for the readings, the corpus and its sources.
 
 use percent_encoding::percent_decode_str;
 
 use crate::error::EdgeError;
 
-/// A path prepared for a guard decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NormalizedPath {
-    /// Decoded, dot segments removed, duplicate slashes collapsed; always starts with `/`.
-    pub path: String,
-    /// The raw path contained `%2F`/`%5C` (an encoded slash or backslash).
-    pub had_encoded_slash: bool,
-    /// The raw path contained `.` or `..` segments (plain or percent-encoded).
-    pub had_dot_segments: bool,
-}
-
-/// Why a path cannot be normalised (an [`EdgeError`] `Path*` variant).
+/// Why a path cannot be read (an [`EdgeError`] `Path*` variant).
 pub type PathError = EdgeError;
 
-/// Normalises the path part of a CloudFront `uri` (which never has a query string).
-pub fn normalize(uri: &str) -> Result<NormalizedPath, PathError> {
+/// The canonical reading: decoded once, slashes merged, dot segments removed. Refuses what
+/// [`readings`] refuses.
+pub fn normalize(uri: &str) -> Result<String, PathError> {
+    let decoded = decode_strict(check_syntax(uri)?)?;
+    Ok(resolve(&decoded))
+}
+
+/// Every distinct reading of `uri`: decoded 0, 1 or 2 times; `;` parameters kept, dropped
+/// before decoding or dropped after; `\` kept or read as `/`; taken as is or with slashes
+/// merged and dot segments removed. Escapes must be well-formed, and every decoding must be
+/// valid UTF-8 (which refuses overlong forms such as `%c0%ae`) without control characters.
+pub fn readings(uri: &str) -> Result<Vec<String>, PathError> {
+    let raw = check_syntax(uri)?;
+    let once = decode_strict(raw)?;
+    let twice = decode_strict(&once)?;
+    let params_first = strip_params(raw);
+    let texts = [
+        raw.to_owned(),
+        once.clone(),
+        twice.clone(),
+        decode_strict(&params_first)?,
+        decode_strict(&decode_strict(&params_first)?)?,
+        params_first,
+        strip_params(&once),
+        strip_params(&twice),
+    ];
+    let mut out: Vec<String> = Vec::with_capacity(texts.len() * 4);
+    for text in texts {
+        let slashed = text.replace('\\', "/");
+        for candidate in [resolve(&text), resolve(&slashed), text, slashed] {
+            if !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A guard's answer for one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathDecision {
+    /// Every reading is inside an allowed entry and outside every private prefix.
+    Allow,
+    /// No reading is allowed.
+    NotFound,
+    /// Readings disagree, or the path cannot be read: refused (400), because the guard and
+    /// a component behind it could decide differently.
+    Refused(&'static str),
+}
+
+/// What a guard lets through.
+#[derive(Debug, Clone, Copy)]
+pub struct PathGuard<'a> {
+    /// Prefixes (ending in `/`) or exact paths, matched case-sensitively.
+    pub allowed: &'a [String],
+    /// Prefixes that must never be reached, matched case-insensitively (a case-insensitive
+    /// router or file system behind the edge would serve `/ADMIN/` as `/admin/`).
+    pub private: &'a [&'a str],
+}
+
+impl PathGuard<'_> {
+    /// Decides on every reading of `uri`.
+    pub fn decide(&self, uri: &str) -> PathDecision {
+        if is_plain(uri) && check_syntax(uri).is_ok() {
+            // Every reading of a plain path is the path itself.
+            return if self.allows(uri) {
+                PathDecision::Allow
+            } else {
+                PathDecision::NotFound
+            };
+        }
+        let Ok(readings) = readings(uri) else {
+            return PathDecision::Refused(
+                "Malformed path: invalid percent-escape, UTF-8 or control character.",
+            );
+        };
+        let allowed = readings.iter().filter(|r| self.allows(r)).count();
+        match allowed {
+            0 => PathDecision::NotFound,
+            n if n == readings.len() => PathDecision::Allow,
+            _ => PathDecision::Refused(
+                "The path reads differently to different servers (escapes, dot segments, ';' or '\\'): not accepted.",
+            ),
+        }
+    }
+
+    fn allows(&self, reading: &str) -> bool {
+        let public = self.allowed.iter().any(|entry| {
+            if entry.ends_with('/') {
+                reading.starts_with(entry.as_str())
+            } else {
+                reading == entry
+            }
+        });
+        public
+            && !self
+                .private
+                .iter()
+                .any(|p| starts_with_ignore_case(reading, p))
+    }
+}
+
+/// No escape, parameter, backslash, dot segment or empty segment (but a trailing `/`).
+fn is_plain(uri: &str) -> bool {
+    let mut segments = uri.split('/').skip(1).peekable();
+    !uri.contains(['%', ';', '\\'])
+        && std::iter::from_fn(|| segments.next().map(|s| (s, segments.peek().is_none())))
+            .all(|(segment, last)| !matches!(segment, "." | "..") && (last || !segment.is_empty()))
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+fn check_syntax(uri: &str) -> Result<&str, PathError> {
     if !uri.starts_with('/') {
         return Err(EdgeError::PathNotAbsolute);
     }
     if !valid_escapes(uri) {
         return Err(EdgeError::PathBadEncoding);
     }
-    let lowered = uri.to_ascii_lowercase();
-    let had_encoded_slash = lowered.contains("%2f") || lowered.contains("%5c");
-    let decoded = percent_decode_str(uri)
-        .decode_utf8()
-        .map_err(|_| EdgeError::PathBadEncoding)?;
-    if decoded.chars().any(|c| c.is_control() || c == '\\') && !had_encoded_slash {
+    if uri.chars().any(char::is_control) {
         return Err(EdgeError::PathForbiddenChar);
     }
+    Ok(uri)
+}
+
+/// Decodes every well-formed escape (a `%` not followed by two hex digits stays as is, as
+/// lenient decoders leave it); the result must be UTF-8 without control characters.
+fn decode_strict(text: &str) -> Result<String, PathError> {
+    let decoded = percent_decode_str(text)
+        .decode_utf8()
+        .map_err(|_| EdgeError::PathBadEncoding)?;
+    if decoded.chars().any(char::is_control) {
+        return Err(EdgeError::PathForbiddenChar);
+    }
+    Ok(decoded.into_owned())
+}
+
+/// Drops `;…` up to the next `/` in every segment (servlet path parameters).
+fn strip_params(text: &str) -> String {
+    text.split('/')
+        .map(|segment| segment.split(';').next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Merges slashes and removes dot segments (RFC 3986 section 5.2.4); keeps a trailing `/`.
+fn resolve(path: &str) -> String {
     let mut segments: Vec<&str> = Vec::new();
-    let mut had_dot_segments = false;
-    for segment in decoded.split('/').skip(1) {
+    for segment in path.split('/').skip(1) {
         match segment {
-            "." => had_dot_segments = true,
+            "." | "" => {}
             ".." => {
-                had_dot_segments = true;
                 segments.pop();
             }
-            "" => {}
             other => segments.push(other),
         }
     }
-    let trailing_slash = decoded.ends_with('/') && !segments.is_empty();
-    let mut path = String::with_capacity(decoded.len());
+    let trailing_slash = (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."))
+        && !segments.is_empty();
+    let mut out = String::with_capacity(path.len());
     for segment in &segments {
-        path.push('/');
-        path.push_str(segment);
+        out.push('/');
+        out.push_str(segment);
     }
-    if path.is_empty() || trailing_slash {
-        path.push('/');
+    if out.is_empty() || trailing_slash {
+        out.push('/');
     }
-    Ok(NormalizedPath {
-        path,
-        had_encoded_slash,
-        had_dot_segments,
-    })
+    out
 }
 
 fn valid_escapes(uri: &str) -> bool {
@@ -89,27 +211,94 @@ fn valid_escapes(uri: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn decodes_and_removes_dot_segments() {
-        let n = normalize("/realms/../admin/").unwrap();
-        assert_eq!(n.path, "/admin/");
-        assert!(n.had_dot_segments && !n.had_encoded_slash);
-        assert_eq!(normalize("/%61dmin").unwrap().path, "/admin");
-        assert_eq!(
-            normalize("//realms//master/").unwrap().path,
-            "/realms/master/"
-        );
-        assert_eq!(normalize("/%2e%2e/admin").unwrap().path, "/admin");
-        assert_eq!(normalize("/").unwrap().path, "/");
-        assert_eq!(normalize("/../..").unwrap().path, "/");
+    const PRIVATE: &[&str] = &["/admin", "/metrics", "/health"];
+
+    fn decide(uri: &str) -> PathDecision {
+        let allowed = vec!["/realms/".to_owned(), "/resources/".to_owned()];
+        PathGuard {
+            allowed: &allowed,
+            private: PRIVATE,
+        }
+        .decide(uri)
+    }
+
+    fn refused(uri: &str) -> bool {
+        matches!(decide(uri), PathDecision::Refused(_))
     }
 
     #[test]
-    fn flags_encoded_slash_and_rejects_bad_input() {
-        assert!(normalize("/realms%2F..%2Fadmin").unwrap().had_encoded_slash);
+    fn canonical_reading() {
+        assert_eq!(normalize("/realms/../admin/").unwrap(), "/admin/");
+        assert_eq!(normalize("/%61dmin").unwrap(), "/admin");
+        assert_eq!(normalize("//realms//master/").unwrap(), "/realms/master/");
+        assert_eq!(normalize("/%2e%2e/admin").unwrap(), "/admin");
+        assert_eq!(normalize("/").unwrap(), "/");
+        assert_eq!(normalize("/../..").unwrap(), "/");
+        assert_eq!(normalize("/a/b/..").unwrap(), "/a/");
+    }
+
+    #[test]
+    fn readings_cover_each_component() {
+        let all = readings("/resources/..;/admin/").unwrap();
+        assert!(
+            all.contains(&"/admin/".to_owned()),
+            "params dropped: {all:?}"
+        );
+        assert!(all.contains(&"/resources/..;/admin/".to_owned()));
+        let all = readings("/realms/%252e%252e/admin/").unwrap();
+        assert!(
+            all.contains(&"/admin/".to_owned()),
+            "decoded twice: {all:?}"
+        );
+        let all = readings("/realms\\..\\admin").unwrap();
+        assert!(all.contains(&"/admin".to_owned()), "backslash: {all:?}");
+        let all = readings("/realms/%3b/..%3b/admin").unwrap();
+        assert!(
+            all.contains(&"/admin".to_owned()),
+            "params after decoding: {all:?}"
+        );
+    }
+
+    #[test]
+    fn the_two_reported_payloads_are_refused() {
+        assert!(refused("/resources/..;/admin/"));
+        assert!(refused("/realms/%252e%252e/admin/"));
+    }
+
+    #[test]
+    fn agreement_decides() {
+        assert_eq!(decide("/realms/master/account"), PathDecision::Allow);
+        assert_eq!(decide("/realms/master/./account"), PathDecision::Allow);
+        assert_eq!(decide("/admin/master/console/"), PathDecision::NotFound);
+        assert_eq!(decide("/ADMIN/"), PathDecision::NotFound);
+        assert_eq!(decide("//admin/"), PathDecision::NotFound);
+        assert_eq!(decide("/%61dmin/"), PathDecision::NotFound);
+        assert!(refused("/realms/../admin/"));
+        assert!(refused("/realms/%2e%2e/admin/"));
+        assert!(refused("/%72ealms/master/account"));
+        assert!(refused("/realms//../admin/"));
+        assert!(
+            refused("/realms/x/../../ADMIN/"),
+            "private prefixes ignore case"
+        );
+        assert!(refused("/realms\\..\\admin"));
+    }
+
+    #[test]
+    fn malformed_paths_are_refused() {
         assert_eq!(normalize("realms"), Err(EdgeError::PathNotAbsolute));
         assert_eq!(normalize("/%zz"), Err(EdgeError::PathBadEncoding));
         assert_eq!(normalize("/%ff"), Err(EdgeError::PathBadEncoding));
         assert_eq!(normalize("/a%0d%0ab"), Err(EdgeError::PathForbiddenChar));
+        assert_eq!(normalize("/%c0%ae%c0%ae/"), Err(EdgeError::PathBadEncoding));
+        assert!(refused("/realms/%c0%ae%c0%ae/admin"), "overlong UTF-8");
+        assert!(
+            refused("/realms/%25c0%25ae/admin"),
+            "overlong after two decodings"
+        );
+        assert!(
+            refused("/realms/%250a/x"),
+            "control character after two decodings"
+        );
     }
 }

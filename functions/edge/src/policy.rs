@@ -9,27 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::EventType;
 use crate::forwarded::{ForwardedElement, for_node};
+use crate::forwarding::{StripList, is_stripped_by_default};
 use crate::headers::Headers;
 use crate::host::{Host, HostError, parse_host};
-use crate::model::{Request, Response};
+use crate::model::{EdgeResult, Request, Response};
 use crate::proto::{CLOUDFRONT_FORWARDED_PROTO, Proto};
 use crate::response;
 use crate::rules::{is_disallowed, is_read_only, is_token};
-
-/// Client-supplied forwarding headers removed before ours are injected: a viewer must never
-/// be able to choose the host, port or protocol the app believes in. (`X-Forwarded-Proto`,
-/// `X-Real-IP` are not here: CloudFront already removes them and functions can't touch them.
-/// [CloudFront Developer Guide, "Request and response behavior for custom origins"])
-pub const DEFAULT_STRIP_HEADERS: &[&str] = &[
-    "x-forwarded-host",
-    "x-forwarded-port",
-    "x-forwarded-server",
-    "x-forwarded-prefix",
-    "forwarded",
-    "x-cloudfront-forwarded-proto",
-    "x-original-url",
-    "x-rewrite-url",
-];
 
 /// The header carrying the viewer's protocol that the ALB leaves alone. We cannot use
 /// `X-Forwarded-Proto`: it is disallowed at the edge [CloudFront Developer Guide,
@@ -222,15 +208,31 @@ pub struct ViewerContext {
     pub proto: Proto,
 }
 
-/// Removes every header named in `names` (case-insensitive).
-pub fn strip_headers<S: AsRef<str>>(headers: &mut Headers, names: &[S]) -> Vec<String> {
-    let mut removed = Vec::new();
-    for name in names {
-        if headers.remove(name.as_ref()) {
-            removed.push(name.as_ref().to_ascii_lowercase());
+/// Checks the strip-list config keys: `strip_headers` adds names (each must be a header a
+/// function may remove), `keep_headers` lets a default through (each must be a default,
+/// so a typo cannot silently keep nothing, and not also in `strip_headers`).
+pub fn check_strip_lists(strip: &[String], keep: &[String]) -> Result<(), ConfigProblem> {
+    for (index, name) in strip.iter().enumerate() {
+        check_injectable_header(&format!("strip_headers[{index}]"), name)?;
+    }
+    for (index, name) in keep.iter().enumerate() {
+        let field = format!("keep_headers[{index}]");
+        if !is_stripped_by_default(name) {
+            return Err(ConfigProblem::new(
+                field,
+                format!(
+                    "{name:?} is not stripped by default, so there is nothing to keep (the defaults: docs/forwarding-headers.md)"
+                ),
+            ));
+        }
+        if strip.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            return Err(ConfigProblem::new(
+                field,
+                format!("{name} is also in strip_headers: keep it or strip it"),
+            ));
         }
     }
-    removed
+    Ok(())
 }
 
 /// Injects the viewer's protocol, host, port and address in headers the ALB passes
@@ -274,6 +276,25 @@ pub fn apply_origin_verify(request: &mut Request, verify: Option<&OriginVerify>)
     if let Some(verify) = verify {
         request.headers.set(&verify.header, verify.secret.expose());
     }
+}
+
+/// How a function forwards a request it accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct Forwarding<'a> {
+    pub strip: StripList<'a>,
+    pub proto_header: &'a str,
+    pub origin_host: OriginHost,
+    pub origin_verify: Option<&'a OriginVerify>,
+}
+
+/// The steps every origin-request function takes on a request it forwards: strip the
+/// client's forwarding headers, inject ours, set Host and the origin-verify secret.
+pub fn forward(mut request: Request, viewer: &ViewerContext, how: &Forwarding<'_>) -> EdgeResult {
+    how.strip.apply(&mut request.headers);
+    inject_forwarding(&mut request.headers, viewer, how.proto_header);
+    apply_origin_host(&mut request, how.origin_host);
+    apply_origin_verify(&mut request, how.origin_verify);
+    EdgeResult::Request(request)
 }
 
 /// The https URL of the viewer's request, for redirects.

@@ -7,10 +7,11 @@
 //! headers"]. So the protocol travels in `X-Cloudfront-Forwarded-Proto` and RFC 7239
 //! `Forwarded`, which the ALB passes through untouched.
 
+use edge::forwarding::StripList;
 use edge::host::Host;
 use edge::policy::{
-    self, ConfigProblem, DEFAULT_PROTO_HEADER, DEFAULT_STRIP_HEADERS, OriginHost, OriginVerify,
-    ViewerContext, ViewerProto,
+    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, OriginHost, OriginVerify, ViewerContext,
+    ViewerProto,
 };
 use edge::proto::Proto;
 use edge::{CloudFrontEvent, EdgeError, EdgeResult, EventType, response};
@@ -41,8 +42,10 @@ pub struct Config {
     pub on_missing_proto: OnMissingProto,
     /// Viewer on http: 301 to https for GET/HEAD, 403 otherwise (default true).
     pub require_https: bool,
-    /// Client headers removed before ours are injected (default: [`DEFAULT_STRIP_HEADERS`]).
+    /// Client headers removed in addition to the defaults ([`edge::forwarding::STRIPPED`]).
     pub strip_headers: Vec<String>,
+    /// Defaults deliberately let through (each must be a default).
+    pub keep_headers: Vec<String>,
     /// Header carrying `http`/`https` to the app (default `X-Cloudfront-Forwarded-Proto`).
     pub proto_header: String,
     /// Allowed viewer hosts; empty means any valid host. Unknown host → 421.
@@ -59,10 +62,8 @@ impl Default for Config {
         Self {
             on_missing_proto: OnMissingProto::Reject,
             require_https: true,
-            strip_headers: DEFAULT_STRIP_HEADERS
-                .iter()
-                .map(|h| (*h).to_owned())
-                .collect(),
+            strip_headers: Vec::new(),
+            keep_headers: Vec::new(),
             proto_header: DEFAULT_PROTO_HEADER.to_owned(),
             public_hosts: Vec::new(),
             origin_host: OriginHost::Keep,
@@ -98,9 +99,7 @@ impl edge::EdgeFunction for ForwardedProto {
 /// Semantic checks of a config.
 pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
     policy::check_injectable_header("proto_header", &config.proto_header)?;
-    for (index, name) in config.strip_headers.iter().enumerate() {
-        policy::check_injectable_header(&format!("strip_headers[{index}]"), name)?;
-    }
+    policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
     policy::check_host_list("public_hosts", &config.public_hosts)?;
     if let Some(verify) = &config.origin_verify {
         verify.check("origin_verify")?;
@@ -112,7 +111,7 @@ pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
 pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
     let cf = event.into_cf()?;
     cf.expect_event_type(EventType::OriginRequest)?;
-    let mut request = cf.request;
+    let request = cf.request;
 
     let proto = match policy::viewer_proto(&request.headers) {
         ViewerProto::Known(proto) => proto,
@@ -145,16 +144,21 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
         )));
     }
 
-    policy::strip_headers(&mut request.headers, &config.strip_headers);
     let viewer = ViewerContext {
         client_ip: request.client_ip.clone(),
         host,
         proto,
     };
-    policy::inject_forwarding(&mut request.headers, &viewer, &config.proto_header);
-    policy::apply_origin_host(&mut request, config.origin_host);
-    policy::apply_origin_verify(&mut request, config.origin_verify.as_ref());
-    Ok(EdgeResult::Request(request))
+    let forwarding = Forwarding {
+        strip: StripList {
+            extra: &config.strip_headers,
+            keep: &config.keep_headers,
+        },
+        proto_header: &config.proto_header,
+        origin_host: config.origin_host,
+        origin_verify: config.origin_verify.as_ref(),
+    };
+    Ok(policy::forward(request, &viewer, &forwarding))
 }
 
 fn bad_request(message: &str) -> EdgeResult {

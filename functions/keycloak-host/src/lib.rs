@@ -7,10 +7,11 @@
 //! `/realms/`, `/resources/` and `/robots.txt` need to be public; `/admin/`, `/metrics` and
 //! `/health` should not be exposed [same guide, "Exposed path recommendations"].
 
-use edge::path::{self, NormalizedPath};
+use edge::forwarding::StripList;
+use edge::path::{self, PathDecision, PathGuard};
 use edge::policy::{
-    self, ConfigProblem, DEFAULT_PROTO_HEADER, DEFAULT_STRIP_HEADERS, OriginHost, OriginVerify,
-    ViewerContext, ViewerProto,
+    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, OriginHost, OriginVerify, ViewerContext,
+    ViewerProto,
 };
 use edge::proto::Proto;
 use edge::{CloudFrontEvent, EdgeError, EdgeResult, EventType, Request, response};
@@ -22,6 +23,33 @@ mod wasm;
 /// Paths Keycloak's reverse-proxy guide recommends exposing. An entry ending in `/` is a
 /// prefix; any other entry matches exactly.
 pub const DEFAULT_ALLOWED_PATHS: &[&str] = &["/realms/", "/resources/", "/robots.txt"];
+
+/// Keycloak's endpoints that must stay private whatever `allowed_paths` says, matched on
+/// every reading of a path and in any case [keycloak.org, "Configuring a reverse proxy",
+/// "Exposed path recommendations"; the management interface's `/metrics` and `/health`].
+pub const PRIVATE_PREFIXES: &[&str] = &["/admin", "/metrics", "/health"];
+
+/// Characters and escapes Keycloak's URLs never contain, refused (400) before any reading:
+/// they mean something only to a component that reads the path differently from Keycloak,
+/// and readings cannot be listed exhaustively for them (a third decoding, a server's own
+/// `;` rules). See `docs/path-guard.md`.
+const NEVER_IN_KEYCLOAK_PATHS: &[(&str, &str)] = &[
+    (
+        ";",
+        "';' (a path parameter) is not used by Keycloak's URLs.",
+    ),
+    (
+        "%3b",
+        "An encoded ';' (a path parameter) is not used by Keycloak's URLs.",
+    ),
+    (
+        "%25",
+        "An encoded '%' means something only to a server that decodes twice.",
+    ),
+    ("%2f", "Encoded '/' or '\\' in the path is not accepted."),
+    ("%5c", "Encoded '/' or '\\' in the path is not accepted."),
+    ("\\", "'\\' in the path is not accepted."),
+];
 
 /// What to do with a Host that is not in `public_hosts`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,6 +74,10 @@ pub struct Config {
     pub origin_host: OriginHost,
     /// Public path prefixes (ending in `/`) or exact paths; everything else answers 404.
     pub allowed_paths: Vec<String>,
+    /// Client headers removed in addition to the defaults ([`edge::forwarding::STRIPPED`]).
+    pub strip_headers: Vec<String>,
+    /// Defaults deliberately let through (each must be a default).
+    pub keep_headers: Vec<String>,
     /// Secret header added to every origin request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_verify: Option<OriginVerify>,
@@ -61,6 +93,8 @@ impl Default for Config {
                 .iter()
                 .map(|p| (*p).to_owned())
                 .collect(),
+            strip_headers: Vec::new(),
+            keep_headers: Vec::new(),
             origin_verify: None,
         }
     }
@@ -99,14 +133,15 @@ pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
         ));
     }
     policy::check_host_list("public_hosts", &config.public_hosts)?;
+    policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
     for (index, entry) in config.allowed_paths.iter().enumerate() {
-        let normalized = path::normalize(entry).map_err(|err| {
-            ConfigProblem::new(format!("allowed_paths[{index}]"), err.to_string())
-        })?;
-        if normalized.had_dot_segments || normalized.had_encoded_slash || entry.contains('%') {
+        let field = format!("allowed_paths[{index}]");
+        let canonical =
+            path::normalize(entry).map_err(|err| ConfigProblem::new(&field, err.to_string()))?;
+        if canonical != *entry || entry.contains(['%', ';', '\\']) {
             return Err(ConfigProblem::new(
-                format!("allowed_paths[{index}]"),
-                "must be a plain path without dot segments or percent-escapes",
+                field,
+                "must be a plain path without dot segments, repeated '/', ';', '\\' or percent-escapes",
             ));
         }
     }
@@ -120,7 +155,7 @@ pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
 pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
     let cf = event.into_cf()?;
     cf.expect_event_type(EventType::OriginRequest)?;
-    let mut request = cf.request;
+    let request = cf.request;
 
     // The Keycloak distribution redirects viewers to https, so a request without the header
     // came over https [CloudFront Developer Guide, "Viewer protocol policy"]; a malformed
@@ -152,19 +187,24 @@ pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Err
     match path_decision(&config.allowed_paths, &request.uri) {
         PathDecision::Allow => {}
         PathDecision::NotFound => return Ok(error(404, "Not found.")),
-        PathDecision::Ambiguous(reason) => return Ok(error(400, reason)),
+        PathDecision::Refused(reason) => return Ok(error(400, reason)),
     }
 
-    policy::strip_headers(&mut request.headers, DEFAULT_STRIP_HEADERS);
     let viewer = ViewerContext {
         client_ip: request.client_ip.clone(),
         host,
         proto,
     };
-    policy::inject_forwarding(&mut request.headers, &viewer, DEFAULT_PROTO_HEADER);
-    policy::apply_origin_host(&mut request, config.origin_host);
-    policy::apply_origin_verify(&mut request, config.origin_verify.as_ref());
-    Ok(EdgeResult::Request(request))
+    let forwarding = Forwarding {
+        strip: StripList {
+            extra: &config.strip_headers,
+            keep: &config.keep_headers,
+        },
+        proto_header: DEFAULT_PROTO_HEADER,
+        origin_host: config.origin_host,
+        origin_verify: config.origin_verify.as_ref(),
+    };
+    Ok(policy::forward(request, &viewer, &forwarding))
 }
 
 fn unknown_host(config: &Config, request: &Request) -> EdgeResult {
@@ -186,49 +226,28 @@ fn unknown_host(config: &Config, request: &Request) -> EdgeResult {
     }
 }
 
-/// The path guard's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathDecision {
-    Allow,
-    NotFound,
-    /// The raw and the normalised path would be decided differently, or the path hides a
-    /// `/` in a percent-escape: refused, because the guard and Keycloak could disagree.
-    Ambiguous(&'static str),
-}
-
-/// Decides on the normalised path; refuses paths whose encoding could change the decision.
+/// Decides whether a path may reach Keycloak: refuses what Keycloak's URLs never contain,
+/// then forwards only what every reading keeps inside `allowed` and out of
+/// [`PRIVATE_PREFIXES`].
 pub fn path_decision(allowed: &[String], uri: &str) -> PathDecision {
-    let normalized: NormalizedPath = match path::normalize(uri) {
-        Ok(normalized) => normalized,
-        Err(_) => return PathDecision::Ambiguous("Malformed path."),
-    };
-    if normalized.had_encoded_slash {
-        return PathDecision::Ambiguous("Encoded '/' or '\\' in the path is not accepted.");
+    if let Some((_, reason)) = NEVER_IN_KEYCLOAK_PATHS
+        .iter()
+        .find(|(needle, _)| contains_ignore_ascii_case(uri, needle))
+    {
+        return PathDecision::Refused(reason);
     }
-    let decided = is_allowed(allowed, &normalized.path);
-    if normalized.had_dot_segments || uri.contains('%') {
-        let raw = is_allowed(allowed, uri);
-        if raw != decided {
-            return PathDecision::Ambiguous(
-                "Dot segments or escapes that change the path are not accepted.",
-            );
-        }
+    PathGuard {
+        allowed,
+        private: PRIVATE_PREFIXES,
     }
-    if decided {
-        PathDecision::Allow
-    } else {
-        PathDecision::NotFound
-    }
+    .decide(uri)
 }
 
-fn is_allowed(allowed: &[String], path: &str) -> bool {
-    allowed.iter().any(|entry| {
-        if entry.ends_with('/') {
-            path.starts_with(entry.as_str())
-        } else {
-            path == entry
-        }
-    })
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn error(status: u16, message: &str) -> EdgeResult {
@@ -317,6 +336,14 @@ mod tests {
         assert_eq!(s("/realms%2F..%2Fadmin/"), "400");
         assert_eq!(s("/%72ealms/master/account"), "400");
         assert_eq!(s("/realms/master/./account"), "forwarded");
+        // The two payloads of the path-guard report, and what Keycloak never needs.
+        assert_eq!(s("/resources/..;/admin/"), "400");
+        assert_eq!(s("/realms/%252e%252e/admin/"), "400");
+        assert_eq!(s("/realms/master;jsessionid=1/account"), "400");
+        assert_eq!(s("/realms/master%3B/account"), "400");
+        assert_eq!(s("/realms\\..\\admin"), "400");
+        assert_eq!(s("/realms/x/../../ADMIN/"), "400");
+        assert_eq!(s("/ADMIN/master/console/"), "404");
     }
 
     #[test]

@@ -252,6 +252,6 @@ pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> miet
 }
 
 /// A CloudFront client for the CLI's global options (CloudFront's API lives in us-east-1).
-pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
-    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
+pub async fn client(aws: &super::AwsOptions) -> Client {
+    Client::new(&super::sdk_config(aws, Some(super::EDGE_REGION)).await)
 }

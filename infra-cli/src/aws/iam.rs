@@ -119,8 +119,8 @@ pub async fn ensure_edge_role(client: &Client, role_name: &str) -> miette::Resul
 }
 
 /// An IAM client (a global service; the us-east-1 endpoint).
-pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
-    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
+pub async fn client(aws: &super::AwsOptions) -> Client {
+    Client::new(&super::sdk_config(aws, Some(super::EDGE_REGION)).await)
 }
 
 #[cfg(test)]

@@ -263,6 +263,6 @@ pub async fn delete_function(client: &Client, name: &str) -> miette::Result<Dele
 }
 
 /// A Lambda client in us-east-1, where Lambda@Edge functions must live.
-pub async fn client(global: &crate::cli::GlobalArgs) -> Client {
-    Client::new(&super::sdk_config(global, Some(super::EDGE_REGION)).await)
+pub async fn client(aws: &super::AwsOptions) -> Client {
+    Client::new(&super::sdk_config(aws, Some(super::EDGE_REGION)).await)
 }

@@ -99,7 +99,7 @@ pub async fn run_attach(args: AttachArgs, global: &GlobalArgs) -> miette::Result
         target: BehaviorTarget::from(args.path_pattern),
         replace: args.replace,
     };
-    let client = cloudfront::client(global).await;
+    let client = cloudfront::client(&global.aws).await;
     let outcome = cloudfront::apply_plan(&client, &args.distribution, args.dry_run, |config| {
         plan_attach(config, &request)
     })
@@ -118,7 +118,7 @@ pub async fn run_detach(args: DetachArgs, global: &GlobalArgs) -> miette::Result
             BehaviorTarget::from(args.path_pattern)
         },
     };
-    let client = cloudfront::client(global).await;
+    let client = cloudfront::client(&global.aws).await;
     let outcome = cloudfront::apply_plan(&client, &args.distribution, args.dry_run, |config| {
         plan_detach(config, &request)
     })

@@ -185,8 +185,8 @@ async fn install(args: InstallArgs, global: &GlobalArgs) -> miette::Result<ExitC
         "installing the canary schedule in {}",
         function.region
     ));
-    let regional = crate::aws::sdk_config(global, Some(&function.region)).await;
-    let us_east_1 = crate::aws::sdk_config(global, Some(crate::aws::EDGE_REGION)).await;
+    let regional = crate::aws::sdk_config(&global.aws, Some(&function.region)).await;
+    let us_east_1 = crate::aws::sdk_config(&global.aws, Some(crate::aws::EDGE_REGION)).await;
     let outcome = apply_install(&plan, &regional, &us_east_1).await?;
     progress.finish(format!(
         "rule {} installed with {} alarms",

@@ -145,8 +145,8 @@ pub fn exit_code(outcome: &DestroyOutcome) -> ExitCode {
 }
 
 pub async fn run(args: DestroyArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let cf = cloudfront::client(global).await;
-    let lambda_client = lambda::client(global).await;
+    let cf = cloudfront::client(&global.aws).await;
+    let lambda_client = lambda::client(&global.aws).await;
     let progress = Progress::start(format!("destroying {}", args.function));
     let report = destroy_function(
         &cf,

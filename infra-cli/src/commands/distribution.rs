@@ -180,7 +180,7 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         return Ok(ExitCode::SUCCESS);
     }
 
-    let cf = cloudfront::client(global).await;
+    let cf = cloudfront::client(&global.aws).await;
     let progress = Progress::start(format!(
         "{} mode: looking for existing edgekit:{} distributions",
         args.mode.deployment_mode_output(),
@@ -189,7 +189,7 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
     // The functions to attach: the newest numbered version of each published function.
     let mut functions: Vec<(DistributionRole, FunctionVersionArn)> = Vec::new();
     if args.attach {
-        let lambda_client = lambda::client(global).await;
+        let lambda_client = lambda::client(&global.aws).await;
         for spec in &plan.distributions {
             let function = role_function(spec.role);
             let name = match spec.role {

@@ -74,7 +74,7 @@ struct PublishReport {
 /// from the environment is overridden with a note. [CloudFront Developer Guide,
 /// "Restrictions on Lambda@Edge": functions must be created in us-east-1]
 fn check_region(global: &GlobalArgs) -> miette::Result<()> {
-    let Some(region) = global.region.as_deref() else {
+    let Some(region) = global.aws.region.as_deref() else {
         return Ok(());
     };
     if region == aws::EDGE_REGION {
@@ -135,7 +135,7 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
         timeout_s: args.timeout,
         description: format!("edgekit {} (Lambda@Edge, origin-request)", args.function),
     };
-    let client = lambda::client(global).await;
+    let client = lambda::client(&global.aws).await;
     let progress = Progress::start(format!("publishing {name} to us-east-1"));
     let mut role_created = false;
     let existing = lambda::get_function(&client, &name).await?;
@@ -145,7 +145,7 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
                 Some(arn) => arn.clone(),
                 None => {
                     progress.update(format!("ensuring execution role {}", args.role_name));
-                    let iam_client = iam::client(global).await;
+                    let iam_client = iam::client(&global.aws).await;
                     let (arn, created) =
                         iam::ensure_edge_role(&iam_client, &args.role_name).await?;
                     role_created = created;

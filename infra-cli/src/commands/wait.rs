@@ -25,7 +25,7 @@ struct WaitReport<'a> {
 }
 
 pub async fn run(args: WaitArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let client = cloudfront::client(global).await;
+    let client = cloudfront::client(&global.aws).await;
     let progress = Progress::start(format!(
         "waiting for distribution {} to be deployed (up to {} s)",
         args.distribution, args.timeout
