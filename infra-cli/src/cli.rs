@@ -76,7 +76,10 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(report) => {
             eprintln!("{report:?}");
-            ExitCode::FAILURE
+            let code = report
+                .downcast_ref::<commands::invoke::InvokeError>()
+                .map_or(1, commands::invoke::InvokeError::exit_code);
+            ExitCode::from(code)
         }
     }
 }

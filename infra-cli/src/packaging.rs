@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
-use crate::functions::EdgeFunction;
+use crate::functions::Function;
 
 /// The Node.js handler template; `__EDGEKIT_FUNCTION__` becomes the function name.
 pub const HANDLER_TEMPLATE: &str = include_str!("packaging/index.mjs");
@@ -55,7 +55,7 @@ impl Trigger {
 /// A packaged edge function, ready to upload.
 #[derive(Clone)]
 pub struct BuiltPackage {
-    pub function: EdgeFunction,
+    pub function: Function,
     /// The zip's bytes (deterministic: same inputs, same bytes).
     pub zip: Vec<u8>,
     /// Base64 SHA-256 of the zip, as Lambda reports `CodeSha256`.
@@ -80,8 +80,60 @@ impl std::fmt::Debug for BuiltPackage {
     }
 }
 
-/// Why packaging failed: a [`crate::error::Error`] (one error enum for the whole crate).
-pub type PackagingError = crate::error::Error;
+/// Why packaging failed, with the fix where there is one.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PackagingError {
+    #[error("cannot read the config file {path}")]
+    ReadConfig {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid {function} config in {path}: {field}: {reason}")]
+    #[diagnostic(help("the keys and their meaning are in the README, \"The edge functions\""))]
+    InvalidConfig {
+        function: Function,
+        path: String,
+        field: String,
+        reason: String,
+    },
+    #[error("the wasm32-unknown-unknown Rust target is not installed")]
+    #[diagnostic(help("run `rustup target add wasm32-unknown-unknown` (scripts/test does it)"))]
+    MissingWasmTarget,
+    #[error("{0} holds no Cargo workspace")]
+    #[diagnostic(help(
+        "`edgekit package` builds the functions from an edgekit checkout: set EDGEKIT_WORKSPACE to one"
+    ))]
+    NoWorkspace(PathBuf),
+    #[error("could not run `{command}`")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("building {function} for wasm32 failed:\n{stderr}")]
+    Build { function: Function, stderr: String },
+    #[error("cargo built no .wasm file for {0}")]
+    NoWasmArtifact(Function),
+    #[error("cannot read {path}")]
+    ReadWasm {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write the zip: {0}")]
+    Zip(String),
+    #[error(
+        "the {function} package is {size} bytes zipped, over the Lambda@Edge limit of {limit} for {trigger:?} triggers ({label})"
+    )]
+    TooLarge {
+        function: Function,
+        size: u64,
+        limit: u64,
+        trigger: Trigger,
+        label: &'static str,
+    },
+}
 
 /// Base64 SHA-256 of a zip, the way Lambda reports `CodeSha256` (publish compares the two to
 /// skip unchanged code). [Lambda API Reference, "FunctionConfiguration": CodeSha256]
@@ -92,7 +144,7 @@ pub fn code_sha256(zip: &[u8]) -> String {
 /// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
 /// is checked against the origin-trigger quota (both edgekit functions are origin-request).
 pub fn build_package(
-    function: EdgeFunction,
+    function: Function,
     config_path: Option<&Path>,
 ) -> Result<BuiltPackage, PackagingError> {
     build_package_for(function, config_path, Trigger::Origin)
@@ -100,7 +152,7 @@ pub fn build_package(
 
 /// [`build_package`] with the quota of a chosen trigger.
 pub fn build_package_for(
-    function: EdgeFunction,
+    function: Function,
     config_path: Option<&Path>,
     trigger: Trigger,
 ) -> Result<BuiltPackage, PackagingError> {
@@ -116,7 +168,7 @@ pub fn build_package_for(
 /// Reads, validates (the function's own Rust config types and checks) and canonically
 /// re-serialises the config; without a file, the defaults.
 pub fn baked_config(
-    function: EdgeFunction,
+    function: Function,
     config_path: Option<&Path>,
 ) -> Result<String, PackagingError> {
     let (text, label) = match config_path {
@@ -135,18 +187,7 @@ pub fn baked_config(
         field: problem.field,
         reason: problem.reason,
     };
-    let canonical = match function {
-        EdgeFunction::ForwardedProto => {
-            let config = edge::function::config_from_json::<forwarded_proto::ForwardedProto>(&text)
-                .map_err(invalid)?;
-            serde_json::to_string(&config)
-        }
-        EdgeFunction::KeycloakHost => {
-            let config = edge::function::config_from_json::<keycloak_host::KeycloakHost>(&text)
-                .map_err(invalid)?;
-            serde_json::to_string(&config)
-        }
-    };
+    let canonical = function.load(&text).map_err(invalid)?.config_json();
     canonical.map_err(|err| PackagingError::Zip(format!("cannot serialise the config: {err}")))
 }
 
@@ -180,7 +221,7 @@ struct CargoTarget {
 
 /// `cargo build --lib --target wasm32-unknown-unknown --profile wasm -p <crate>`; returns the
 /// `.wasm` cargo reports (so `CARGO_TARGET_DIR` and `build.target-dir` are honoured).
-pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
+pub fn build_wasm(function: Function) -> Result<PathBuf, PackagingError> {
     let workspace = workspace_dir();
     if !workspace.join("Cargo.toml").is_file() {
         return Err(PackagingError::NoWorkspace(workspace));
@@ -196,7 +237,7 @@ pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
         "--message-format",
         "json-render-diagnostics",
         "-p",
-        function.crate_name(),
+        function.name(),
     ];
     let output = Command::new(&cargo)
         .args(args)
@@ -238,12 +279,17 @@ pub fn build_wasm(function: EdgeFunction) -> Result<PathBuf, PackagingError> {
 
 /// Zips handler, wasm and config deterministically and checks the size quota.
 pub fn assemble(
-    function: EdgeFunction,
+    function: Function,
     wasm: &[u8],
     config_json: &str,
     trigger: Trigger,
 ) -> Result<BuiltPackage, PackagingError> {
-    let handler = HANDLER_TEMPLATE.replace("__EDGEKIT_FUNCTION__", function.crate_name());
+    let failure = serde_json::to_string(&edge::function::failure_response()).map_err(|err| {
+        PackagingError::Zip(format!("cannot serialise the failure answer: {err}"))
+    })?;
+    let handler = HANDLER_TEMPLATE
+        .replace("__EDGEKIT_FUNCTION__", function.name())
+        .replace("__EDGEKIT_FAILURE__", &failure);
     let zip = deterministic_zip(&[
         ("config.json", config_json.as_bytes()),
         ("function.wasm", wasm),
@@ -298,6 +344,10 @@ pub fn deterministic_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Packaging
 mod tests {
     use super::*;
 
+    fn forwarded_proto() -> Function {
+        Function::find("forwarded-proto").unwrap()
+    }
+
     #[test]
     fn zip_is_deterministic_and_sorted() {
         let a = deterministic_zip(&[("b.txt", b"two"), ("a.txt", b"one")]).unwrap();
@@ -314,7 +364,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bad.json");
         std::fs::write(&path, r#"{"proto_header": "X-Forwarded-Proto"}"#).unwrap();
-        let err = baked_config(EdgeFunction::ForwardedProto, Some(&path)).unwrap_err();
+        let err = baked_config(forwarded_proto(), Some(&path)).unwrap_err();
         assert!(
             matches!(&err, PackagingError::InvalidConfig { field, .. } if field == "proto_header"),
             "{err}"
@@ -324,7 +374,7 @@ mod tests {
 
     #[test]
     fn default_config_is_canonical_json() {
-        let json = baked_config(EdgeFunction::ForwardedProto, None).unwrap();
+        let json = baked_config(forwarded_proto(), None).unwrap();
         assert!(json.contains("\"require_https\":true"), "{json}");
     }
 
@@ -340,8 +390,8 @@ mod tests {
                 (state >> 56) as u8
             })
             .collect();
-        let err = assemble(EdgeFunction::ForwardedProto, &big, "{}", Trigger::Viewer).unwrap_err();
+        let err = assemble(forwarded_proto(), &big, "{}", Trigger::Viewer).unwrap_err();
         assert!(err.to_string().contains("1 MB (viewer triggers)"), "{err}");
-        assert!(assemble(EdgeFunction::ForwardedProto, &big, "{}", Trigger::Origin).is_ok());
+        assemble(forwarded_proto(), &big, "{}", Trigger::Origin).unwrap();
     }
 }

@@ -8,12 +8,12 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::{ChildGuard, free_port, system_bin, wait_for_port};
+use crate::free_port;
 
 /// CloudFront's generated 502 when it cannot reach the origin: `Server: CloudFront`,
 /// `X-Cache: Error from cloudfront`, `Via ... (CloudFront)`, `X-Amz-Cf-Pop`/`X-Amz-Cf-Id`, and
@@ -277,53 +277,23 @@ impl TestCert {
     }
 }
 
-/// A real nginx (Debian `nginx-light`) in a temp prefix, as a non-daemon single process,
-/// reverse-proxying to `upstream`: when nothing listens there it answers its own genuine 502.
-pub struct Nginx {
-    pub port: u16,
-    _child: ChildGuard,
-    _dir: tempfile::TempDir,
-}
+/// A real nginx (the one nginx helper, [`crate::dev::Nginx`]) reverse-proxying to
+/// `upstream`: when nothing listens there it answers its own genuine 502.
+pub struct Nginx(crate::dev::Nginx);
 
 impl Nginx {
     pub fn proxy_to(upstream: u16) -> Self {
-        let nginx = system_bin("nginx", "apt-get install -y nginx-light");
-        let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let d = dir.path().display();
-        let conf = format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
-             error_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-             server {{\n    listen 127.0.0.1:{port};\n    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n  }}\n}}\n"
-        );
-        let conf_path = dir.path().join("nginx.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let mut command = Command::new(nginx);
-        command
-            .arg("-p")
-            .arg(dir.path())
-            .arg("-e")
-            .arg(dir.path().join("error.log"))
-            .arg("-c")
-            .arg(&conf_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let child = ChildGuard::spawn("nginx", &mut command);
-        if !wait_for_port(port, Duration::from_secs(10)) {
-            let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
-            panic!("nginx did not listen on {port}: {log}");
-        }
-        Self {
+        Self(crate::dev::Nginx::start(
             port,
-            _child: child,
-            _dir: dir,
-        }
+            &format!(
+                "server {{\n  listen 127.0.0.1:{port};\n  location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n}}"
+            ),
+        ))
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}{path}", self.0.url())
     }
 }
 

@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 pub mod aws_cli;
 pub mod aws_fixtures;
 pub mod canary_origins;
+pub mod cbor_bridge;
 pub mod dev;
 pub mod event_gen;
+pub mod fixtures;
 pub mod moto;
 pub mod packaged;
 pub mod traversal;
@@ -122,6 +124,27 @@ pub fn node_bin() -> PathBuf {
             "install Node.js 20+ (scripts/test installs Node.js 22)",
         ),
     }
+}
+
+/// Runs a command and returns its output, failing with the command, its status and its
+/// stderr when the exit status is not `expected_code`.
+pub fn run_expecting(command: &mut Command, expected_code: i32) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|err| panic!("could not run {command:?}: {err}"));
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{command:?}\nstderr:\n{}\nstdout:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    output
+}
+
+/// [`run_expecting`] success.
+pub fn run_ok(command: &mut Command) -> std::process::Output {
+    run_expecting(command, 0)
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.

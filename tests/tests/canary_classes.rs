@@ -50,7 +50,7 @@ async fn cloudfront_502_is_from_cloudfront() {
         r.detail
     );
     assert_eq!(r.cf_pop.as_deref(), Some("FRA56-P5"));
-    assert!(r.cf_id.is_some());
+    assert!(r.cf_id.is_some(), "{r:#?}");
 }
 
 #[tokio::test]
@@ -375,13 +375,13 @@ fn validate_emf(line: &str) -> serde_json::Value {
     let directives = aws["CloudWatchMetrics"]
         .as_array()
         .expect("CloudWatchMetrics array");
-    assert!(!directives.is_empty());
+    assert!(!directives.is_empty(), "{line}");
     for directive in directives {
         let ns = directive["Namespace"].as_str().expect("Namespace");
-        assert!((1..=255).contains(&ns.len()));
+        assert!((1..=255).contains(&ns.len()), "namespace {ns:?}");
         for set in directive["Dimensions"].as_array().expect("Dimensions") {
             let set = set.as_array().expect("dimension set");
-            assert!(set.len() <= 30);
+            assert!(set.len() <= 30, "{set:?}");
             for dim in set {
                 let name = dim.as_str().expect("dimension name");
                 assert!(
@@ -391,10 +391,10 @@ fn validate_emf(line: &str) -> serde_json::Value {
             }
         }
         let metrics = directive["Metrics"].as_array().expect("Metrics");
-        assert!(metrics.len() <= 100);
+        assert!(metrics.len() <= 100, "{} metrics", metrics.len());
         for metric in metrics {
             let name = metric["Name"].as_str().expect("Name");
-            assert!((1..=255).contains(&name.len()));
+            assert!((1..=255).contains(&name.len()), "metric name {name:?}");
             assert!(
                 root.get(name).is_some_and(|v| v.is_number()),
                 "metric {name} is a number member"
@@ -451,7 +451,7 @@ async fn emf_lines_follow_the_specification() {
     );
     assert_eq!(app["TlsDaysLeft"].as_i64(), Some(30));
     assert_eq!(app["Class"], "ok");
-    assert!(app["Source"].is_null());
+    assert!(app["Source"].is_null(), "{app}");
     let edge = &lines[1];
     assert_eq!(
         (

@@ -24,8 +24,7 @@ use edgekit::commands::destroy::{
 use edgekit::output::Progress;
 use edgekit::plan::arn::FunctionVersionArn;
 use edgekit::plan::associations::{
-    AttachRequest, BehaviorTarget, DetachRequest, EdgeEventType, FunctionSelector, plan_attach,
-    plan_detach,
+    AttachRequest, BehaviorTarget, DetachRequest, FunctionSelector, plan_attach, plan_detach,
 };
 use edgekit_tests::aws_fixtures::{association, rich_distribution_config};
 
@@ -117,7 +116,7 @@ fn aws_smithy_runtime_api_response(
 fn attach_fp(replace: bool) -> AttachRequest {
     AttachRequest {
         function: FunctionVersionArn::parse(FP).unwrap(),
-        event_type: EdgeEventType::OriginRequest,
+        event_type: edge::EventType::OriginRequest,
         include_body: false,
         target: BehaviorTarget::Default,
         replace,
@@ -148,7 +147,7 @@ async fn attach_then_detach_a_rich_distribution_changes_only_the_association() {
     );
     let detach = DetachRequest {
         function: FunctionSelector::parse(FP),
-        event_type: Some(EdgeEventType::OriginRequest),
+        event_type: Some(edge::EventType::OriginRequest),
         target: BehaviorTarget::Default,
     };
     let outcome = apply_plan(&client, DIST, false, |c| plan_detach(c, &detach))

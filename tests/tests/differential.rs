@@ -1,6 +1,7 @@
 //! Differential proof: the packaged Lambda@Edge handler (Node.js + wasm, run by the real
-//! `node`) answers exactly what the native function answers (`edgekit invoke`, and
-//! `edge::function::run_json` in-process for the generated corpus).
+//! `node`) answers exactly what the native function answers (`edgekit invoke`, and the
+//! registry's native handler in-process for the generated corpus, refusals included: every
+//! host answers a refused event with the same generated 500).
 //!
 //! Comparison: the Node side's output is `JSON.stringify(result)` — what the Lambda Node.js
 //! runtime sends to CloudFront — and the native side's is serde_json's compact output. They
@@ -17,20 +18,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use edgekit::functions::Function;
+use edgekit_tests::edgekit_bin;
+use edgekit_tests::fixtures;
 use edgekit_tests::packaged::Packaged;
-use edgekit_tests::{edgekit_bin, events_dir};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
-
-/// Body of the generated 500 the Node handler answers when the core refuses an event or
-/// traps (infra-cli/src/packaging/index.mjs).
-const FAILURE_BODY: &str = "The edge function failed; see its CloudWatch log.\n";
 
 /// One packaged variant: a function with a config (None = defaults), unzipped.
 struct Variant {
@@ -57,49 +56,15 @@ struct Setup {
     variants: Vec<Variant>,
 }
 
-fn config_fixtures(function: &str) -> Vec<PathBuf> {
-    let mut configs: Vec<PathBuf> = std::fs::read_dir(events_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            let name = path.file_name().unwrap().to_string_lossy();
-            name.starts_with(&format!("config-{function}")) && name.ends_with(".json")
-        })
-        .collect();
-    configs.sort();
-    configs
-}
-
-fn event_fixtures() -> Vec<PathBuf> {
-    let mut events: Vec<PathBuf> = std::fs::read_dir(events_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            let name = path.file_name().unwrap().to_string_lossy();
-            path.is_file() && name.ends_with(".json") && !name.starts_with("config-")
-        })
-        .collect();
-    events.sort();
-    events
-}
-
-fn event_type(path: &Path) -> Option<String> {
-    let value: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).ok()?;
-    value
-        .pointer("/Records/0/cf/config/eventType")?
-        .as_str()
-        .map(str::to_owned)
-}
-
 /// Packages every (function, config) pair once: defaults and each `events/config-<fn>*.json`.
 fn setup() -> &'static Setup {
     static SETUP: OnceLock<Setup> = OnceLock::new();
     SETUP.get_or_init(|| {
         let temp = tempfile::tempdir().unwrap();
         let mut variants = Vec::new();
-        for function in ["forwarded-proto", "keycloak-host"] {
+        for function in Function::all().map(Function::name) {
             let configs: Vec<Option<PathBuf>> = std::iter::once(None)
-                .chain(config_fixtures(function).into_iter().map(Some))
+                .chain(fixtures::configs(function).into_iter().map(Some))
                 .collect();
             for config in configs {
                 match Packaged::build(function, config.as_deref(), temp.path()) {
@@ -120,7 +85,7 @@ fn setup() -> &'static Setup {
                 }
             }
         }
-        for function in ["forwarded-proto", "keycloak-host"] {
+        for function in Function::all().map(Function::name) {
             assert!(
                 variants.iter().any(|v| v.function == function),
                 "no usable package for {function}: add events/config-{function}.json"
@@ -147,7 +112,7 @@ fn canonical(value: &Value) -> Value {
 
 fn is_failure_response(json: &str) -> bool {
     let value: Value = serde_json::from_str(json).unwrap();
-    value["status"] == "500" && value["body"] == FAILURE_BODY
+    value["status"] == "500" && value["body"] == edge::function::FAILURE_BODY
 }
 
 #[derive(Default, Debug)]
@@ -186,10 +151,10 @@ fn compare(tally: &mut Tally, what: &str, native: Option<&str>, wasm: &str) {
 #[test]
 fn every_fixture_gives_the_same_result_native_and_node_wasm() {
     let setup = setup();
-    let fixtures = event_fixtures();
+    let fixtures = fixtures::edge_events();
     let origin_requests = fixtures
         .iter()
-        .filter(|path| event_type(path).as_deref() == Some("origin-request"))
+        .filter(|path| fixtures::event_type(path).as_deref() == Some("origin-request"))
         .count();
     assert!(
         origin_requests >= 1,
@@ -217,7 +182,7 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
                 .status
                 .success()
                 .then(|| stdout.trim_end_matches('\n').to_owned());
-            let origin_request = event_type(path).as_deref() == Some("origin-request");
+            let origin_request = fixtures::event_type(path).as_deref() == Some("origin-request");
             assert!(
                 native.is_some() || !origin_request || output.status.code() == Some(1),
                 "edgekit invoke failed on {}: {}",
@@ -238,103 +203,6 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
         setup.variants.len()
     );
     assert_eq!(tally.key_order_only, 0, "fixtures must be byte-identical");
-}
-
-/// Generated origin-request events: arbitrary hosts, protocols, methods, uris, query
-/// strings and extra headers (including spoofed forwarding headers and odd characters).
-fn event_strategy(base: Value) -> impl Strategy<Value = Value> {
-    let header_name = prop_oneof![
-        Just("x-forwarded-host".to_owned()),
-        Just("forwarded".to_owned()),
-        Just("x-cloudfront-forwarded-proto".to_owned()),
-        Just("x-forwarded-port".to_owned()),
-        Just("x-original-url".to_owned()),
-        Just("x-origin-verify".to_owned()),
-        Just("cookie".to_owned()),
-        "[a-z][a-z0-9-]{0,12}",
-        // Integer-like names: JavaScript objects list them first (key order).
-        "[0-9]{1,3}",
-    ];
-    let value = prop_oneof![
-        "[ -~]{0,40}",
-        "\\PC{0,20}",
-        Just("https".to_owned()),
-        Just("a\r\nb".to_owned()),
-        Just("for=1.2.3.4;proto=https".to_owned()),
-    ];
-    let host = prop_oneof![
-        Just("registry.example.com".to_owned()),
-        Just("auth.example.com".to_owned()),
-        Just("d111111abcdef8.cloudfront.net".to_owned()),
-        Just("[2001:db8::1]:8443".to_owned()),
-        Just("a.example,b.example".to_owned()),
-        "[a-z0-9.-]{1,30}(:[0-9]{1,5})?",
-        "\\PC{0,30}",
-    ];
-    let proto = prop_oneof![
-        Just(None),
-        Just(Some("https".to_owned())),
-        Just(Some("http".to_owned())),
-        Just(Some("HTTPS".to_owned())),
-        "[a-z]{0,6}".prop_map(Some),
-    ];
-    let method = prop_oneof![Just("GET"), Just("HEAD"), Just("POST"), Just("DELETE")];
-    let uri = prop_oneof![
-        Just("/realms/master/.well-known/openid-configuration".to_owned()),
-        Just("/admin/master/console/".to_owned()),
-        Just("/realms/%2e%2e/admin".to_owned()),
-        Just("/resources/../admin/".to_owned()),
-        "/[a-zA-Z0-9%./_-]{0,40}",
-    ];
-    (
-        host,
-        proto,
-        method,
-        uri,
-        "[a-z0-9=&%]{0,20}",
-        proptest::collection::vec((header_name, value), 0..5),
-    )
-        .prop_map(move |(host, proto, method, uri, query, extra)| {
-            let mut event = base.clone();
-            let request = event.pointer_mut("/Records/0/cf/request").unwrap();
-            request["method"] = Value::from(method);
-            request["uri"] = Value::from(uri);
-            request["querystring"] = Value::from(query);
-            let headers = request["headers"].as_object_mut().unwrap();
-            headers.insert(
-                "host".into(),
-                serde_json::json!([{ "key": "Host", "value": host }]),
-            );
-            headers.remove("cloudfront-forwarded-proto");
-            if let Some(proto) = proto {
-                headers.insert(
-                    "cloudfront-forwarded-proto".into(),
-                    serde_json::json!([{ "key": "CloudFront-Forwarded-Proto", "value": proto }]),
-                );
-            }
-            for (name, value) in extra {
-                let entry = headers
-                    .entry(name.clone())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                entry
-                    .as_array_mut()
-                    .unwrap()
-                    .push(serde_json::json!({ "key": name, "value": value }));
-            }
-            event
-        })
-}
-
-fn generated_events(count: usize) -> Vec<Value> {
-    let base: Value = serde_json::from_slice(
-        &std::fs::read(events_dir().join("aws-origin-request.json")).unwrap(),
-    )
-    .unwrap();
-    let strategy = event_strategy(base);
-    let mut runner = TestRunner::deterministic();
-    (0..count)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect()
 }
 
 /// The property tests' corpus: `edgekit_tests::event_gen::origin_request_event()` (what
@@ -374,36 +242,23 @@ fn property_corpus(count: usize) -> Vec<Value> {
     events
 }
 
-fn native_run_json(variant: &Variant, event: &[u8]) -> Option<String> {
+/// The registry's native handler on event bytes, with the one failure policy every host
+/// shares: a refusal is the generated 500, byte for byte what the wasm build answers.
+fn native_respond_json(variant: &Variant, event: &[u8]) -> String {
     let config_text = match &variant.config {
         Some(path) => std::fs::read_to_string(path).unwrap(),
         None => "{}".to_owned(),
     };
-    let bytes = match variant.function {
-        "forwarded-proto" => {
-            let config =
-                edge::function::config_from_json::<forwarded_proto::ForwardedProto>(&config_text)
-                    .unwrap();
-            edge::function::run_json::<forwarded_proto::ForwardedProto>(&config, event).ok()
-        }
-        "keycloak-host" => {
-            let config =
-                edge::function::config_from_json::<keycloak_host::KeycloakHost>(&config_text)
-                    .unwrap();
-            edge::function::run_json::<keycloak_host::KeycloakHost>(&config, event).ok()
-        }
-        other => panic!("unknown function {other}"),
-    };
-    bytes.map(|bytes| String::from_utf8(bytes).unwrap())
+    let function = Function::find(variant.function).unwrap();
+    let configured = function.load(&config_text).unwrap();
+    String::from_utf8(configured.respond_json(event).result).unwrap()
 }
 
 #[test]
 fn generated_events_give_the_same_result_native_and_node_wasm() {
-    const COUNT: usize = 300;
-    const CORPUS: usize = 200;
+    const CORPUS: usize = 500;
     let setup = setup();
-    let mut events = generated_events(COUNT);
-    events.extend(property_corpus(CORPUS));
+    let events = property_corpus(CORPUS);
     let total = events.len();
     let mut tally = Tally::default();
     for variant in &setup.variants {
@@ -412,18 +267,17 @@ fn generated_events_give_the_same_result_native_and_node_wasm() {
             // The Lambda runtime hands the handler a parsed object; the native host reads
             // the bytes. Both start from the same JSON text here.
             let bytes = serde_json::to_vec(event).unwrap();
-            let native = native_run_json(variant, &bytes);
+            let native = native_respond_json(variant, &bytes);
             compare(
                 &mut tally,
                 &format!("{} on generated event {index}", variant.label()),
-                native.as_deref(),
+                Some(&native),
                 wasm,
             );
         }
     }
     eprintln!(
-        "generated: {total} events ({COUNT} from this file's strategy, {} from the property-test corpus and its saved seeds) x {} packages: {tally:?}",
-        total - COUNT,
+        "generated: {total} events (the property-test corpus and its saved seeds) x {} packages: {tally:?}",
         setup.variants.len()
     );
     assert!(tally.byte_identical > 0);

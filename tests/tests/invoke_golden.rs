@@ -2,7 +2,7 @@
 //! `events/golden/` (run with `UPDATE_GOLDEN=1` to rewrite them, then review the diff).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use edgekit_tests::{edgekit_bin, events_dir};
@@ -23,22 +23,6 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
     ),
 ];
 
-/// Every event fixture (files with `Records`), sorted.
-fn event_fixtures() -> Vec<PathBuf> {
-    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(events_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .filter(|path| {
-            let value: Value =
-                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-            value.get("Records").is_some()
-        })
-        .collect();
-    fixtures.sort();
-    fixtures
-}
-
 fn invoke(function: &str, event: &Path, config: Option<&str>) -> Value {
     let mut command = Command::new(edgekit_bin());
     command.args(["invoke", function, "--event"]).arg(event);
@@ -58,7 +42,7 @@ fn invoke(function: &str, event: &Path, config: Option<&str>) -> Value {
 #[test]
 fn every_fixture_answers_as_its_golden_file_says() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let fixtures = event_fixtures();
+    let fixtures = edgekit_tests::fixtures::edge_events();
     assert!(
         fixtures.len() >= 20,
         "expected the fixture set in events/, found {}",
@@ -158,7 +142,7 @@ fn keycloak_host_without_config_says_what_is_missing() {
 
 #[test]
 fn every_event_fixture_round_trips_without_loss() {
-    for fixture in event_fixtures() {
+    for fixture in edgekit_tests::fixtures::edge_events() {
         let text = std::fs::read_to_string(&fixture).unwrap();
         let original: Value = serde_json::from_str(&text).unwrap();
         let event: edge::CloudFrontEvent = serde_json::from_str(&text).unwrap();

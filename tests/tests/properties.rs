@@ -69,7 +69,7 @@ proptest! {
     fn forwarded_proto_results_are_always_valid(event in origin_request_event()) {
         let input = event.cf().unwrap().clone();
         let config = forwarded_proto::Config::default();
-        let result = forwarded_proto::handle(&config, event).unwrap();
+        let result = <forwarded_proto::ForwardedProto as edge::EdgeFunction>::handle(&config, event).unwrap();
         if let Err(violations) = validate(EventType::OriginRequest, &input, &result) {
             panic!("CloudFront would reject {result:?}: {violations:?}");
         }
@@ -81,7 +81,7 @@ proptest! {
     #[test]
     fn keycloak_host_results_are_always_valid(event in origin_request_event()) {
         let input = event.cf().unwrap().clone();
-        let result = keycloak_host::handle(&keycloak_config(), event).unwrap();
+        let result = <keycloak_host::KeycloakHost as edge::EdgeFunction>::handle(&keycloak_config(), event).unwrap();
         if let Err(violations) = validate(EventType::OriginRequest, &input, &result) {
             panic!("CloudFront would reject {result:?}: {violations:?}");
         }

@@ -3,8 +3,9 @@
 //! [CloudWatch User Guide, "Specification: Embedded metric format"]
 use serde::Serialize;
 
+use crate::classify::Class;
 use crate::config::ProbePath;
-use crate::probe::{Class, ProbeResult};
+use crate::probe::ProbeResult;
 use crate::signatures::Source;
 
 /// The root `_aws` member.

@@ -1,10 +1,13 @@
 //! alb-canary: the health canary's probe engine — targets config, concurrent probes,
 //! classification of every failure (502 by source, 503, 504, TLS, DNS, timeout,
-//! https-detection) from one signature table, and CloudWatch EMF output. `main.rs` wires
+//! https-detection, config) from one signature table, and CloudWatch EMF output. Each attempt
+//! is [`fetch::fetch`] (the HTTP exchange) then [`classify`] (pure). `main.rs` wires
 //! [`handle_event`] into `lambda_runtime`; `edgekit canary run` calls [`probe_all`].
 pub mod checks;
+pub mod classify;
 pub mod config;
 pub mod emf;
+pub mod fetch;
 pub mod probe;
 pub mod signatures;
 
@@ -13,8 +16,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use classify::Class;
 pub use config::{CanaryConfig, CanaryEvent, Check, JsonScalar, ProbePath, SecretHeaders, Target};
-pub use probe::{Class, ProbeResult, probe_all};
+pub use probe::{ProbeResult, probe_all};
 pub use signatures::{SIGNATURES, Source};
 
 /// Everything that makes the canary itself fail (bad config). A failing probe is a result.

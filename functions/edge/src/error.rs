@@ -1,8 +1,34 @@
-//! The edge library's one error enum: malformed events, refused hosts and paths, bad
+//! The edge library's errors: malformed events, refused hosts and paths, bad
 //! config, and failures of the JSON runner every host shares.
 
 use crate::host::MAX_HOST_LEN;
 use crate::policy::ConfigProblem;
+
+/// Why a Host header value was refused (see `host::parse_host`).
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
+pub enum HostError {
+    #[error("host is empty")]
+    Empty,
+    #[error("host is longer than {MAX_HOST_LEN} characters")]
+    TooLong,
+    #[error("host contains a forbidden character {0:?}")]
+    ForbiddenChar(char),
+    #[error("host has an invalid port")]
+    BadPort,
+    #[error("host is not a valid name or IP literal")]
+    Invalid,
+}
+
+/// Why a URI path cannot be read (see `path::readings`).
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    #[error("path does not start with '/'")]
+    NotAbsolute,
+    #[error("path has an invalid percent-escape or is not UTF-8")]
+    BadEncoding,
+    #[error("path contains a control character")]
+    ForbiddenChar,
+}
 
 /// What can go wrong when reading an event, a header value or a config.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -17,25 +43,12 @@ pub enum EdgeError {
     #[error("invalid header {name}: {reason}")]
     InvalidHeader { name: String, reason: String },
 
-    // Host header values (see `host::parse_host`).
-    #[error("host is empty")]
-    HostEmpty,
-    #[error("host is longer than {MAX_HOST_LEN} characters")]
-    HostTooLong,
-    #[error("host contains a forbidden character {0:?}")]
-    HostForbiddenChar(char),
-    #[error("host has an invalid port")]
-    HostBadPort,
-    #[error("host is not a valid name or IP literal")]
-    HostInvalid,
-
-    // URI paths (see `path::normalize`).
-    #[error("path does not start with '/'")]
-    PathNotAbsolute,
-    #[error("path has an invalid percent-escape or is not UTF-8")]
-    PathBadEncoding,
-    #[error("path contains a control character or backslash")]
-    PathForbiddenChar,
+    /// A Host header value we refuse.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// A URI path we refuse.
+    #[error(transparent)]
+    Path(#[from] PathError),
 
     /// A config that does not fit the function's rules, named by its field.
     #[error("{0}")]

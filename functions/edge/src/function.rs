@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::EdgeError;
-use crate::model::{CloudFrontEvent, EdgeResult};
+use crate::model::{CloudFrontEvent, EdgeResult, EventType, Response};
 use crate::policy::ConfigProblem;
+use crate::response;
 
 /// An edge function: a typed config and a pure handler.
 pub trait EdgeFunction {
@@ -19,6 +20,8 @@ pub trait EdgeFunction {
     type Error: std::error::Error + Send + Sync + 'static;
     /// `forwarded-proto`, `keycloak-host`.
     const NAME: &'static str;
+    /// The CloudFront event the function is attached to.
+    const TRIGGER: EventType;
 
     /// Semantic checks serde cannot express (header names, host lists, secrets).
     fn check_config(config: &Self::Config) -> Result<(), ConfigProblem>;
@@ -71,6 +74,98 @@ pub fn run_json<F: EdgeFunction>(
     let event = event_from_json(event_json)?;
     let result = F::handle(config, event).map_err(|err| RunError::Handler(err.to_string()))?;
     serde_json::to_vec(&result).map_err(|err| RunError::Serialise(err.to_string()))
+}
+
+/// Body of the answer every host gives when a function cannot answer an event.
+pub const FAILURE_BODY: &str = "The edge function failed; see its CloudWatch log.\n";
+
+/// The one failure policy of every host (native Lambda, Node.js + wasm, the emulator): a
+/// handler that refuses an event, or a host that cannot run it, answers this generated 500
+/// rather than failing the invocation, which CloudFront would turn into a 503
+/// LambdaExecutionError with no context (docs/platform.md, "Viewer protocol policy and
+/// function errors").
+pub fn failure_response() -> Response {
+    response::error(500, FAILURE_BODY)
+}
+
+/// A result, and the log line a host writes when the function could not answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer<T> {
+    pub result: T,
+    /// One secret-free line (no event values, no config): see [`safe_message`].
+    pub log: Option<String>,
+}
+
+/// Runs the handler; a refusal becomes [`failure_response`] and a log line.
+pub fn respond<F: EdgeFunction>(config: &F::Config, event: CloudFrontEvent) -> Answer<EdgeResult> {
+    match F::handle(config, event) {
+        Ok(result) => Answer { result, log: None },
+        Err(err) => refused::<F>(&RunError::Handler(err.to_string())),
+    }
+}
+
+/// [`respond`] on event JSON: result JSON out, whatever the input.
+pub fn respond_json<F: EdgeFunction>(config: &F::Config, event_json: &[u8]) -> Answer<Vec<u8>> {
+    let answer = match event_from_json(event_json) {
+        Ok(event) => respond::<F>(config, event),
+        Err(err) => refused::<F>(&err),
+    };
+    match serde_json::to_vec(&answer.result) {
+        Ok(result) => Answer {
+            result,
+            log: answer.log,
+        },
+        // Our model always serialises (string keys only); this keeps the signature total.
+        Err(err) => Answer {
+            result: serde_json::to_vec(&failure_response()).unwrap_or_default(),
+            log: Some(format!("edgekit {}: answering 500: {err}", F::NAME)),
+        },
+    }
+}
+
+fn refused<F: EdgeFunction>(err: &RunError) -> Answer<EdgeResult> {
+    Answer {
+        result: EdgeResult::Response(failure_response()),
+        log: Some(format!(
+            "edgekit {}: answering 500: {}",
+            F::NAME,
+            safe_message(err)
+        )),
+    }
+}
+
+/// An error message fit for a log line: for a malformed event only the JSON path (serde's
+/// message may quote header values such as cookies), otherwise the handler's own message.
+pub fn safe_message(err: &RunError) -> String {
+    match err {
+        RunError::BadEvent { path, .. } => {
+            format!("event does not match the Lambda@Edge event model at {path}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The `main` of a function's native `lambda_runtime` binary: config from
+/// `EDGEKIT_CONFIG`, every event answered by [`respond`], the log line on stderr (what
+/// Lambda sends to CloudWatch).
+#[macro_export]
+macro_rules! lambda_main {
+    ($function:ty) => {
+        #[tokio::main]
+        async fn main() -> Result<(), ::lambda_runtime::Error> {
+            let config = &$crate::function::config_from_env::<$function>()?;
+            ::lambda_runtime::run(::lambda_runtime::service_fn(
+                move |event: ::lambda_runtime::LambdaEvent<$crate::CloudFrontEvent>| async move {
+                    let answer = $crate::function::respond::<$function>(config, event.payload);
+                    if let Some(line) = answer.log {
+                        eprintln!("{line}");
+                    }
+                    Ok::<_, ::lambda_runtime::Error>(answer.result)
+                },
+            ))
+            .await
+        }
+    };
 }
 
 /// Loads a native function's config: the JSON file named by `EDGEKIT_CONFIG`, else the

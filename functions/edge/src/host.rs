@@ -20,7 +20,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::error::EdgeError;
+pub use crate::error::HostError;
 
 /// Longest host name accepted (DNS: 253 characters in text form).
 pub const MAX_HOST_LEN: usize = 253;
@@ -43,16 +43,13 @@ impl Host {
     }
 }
 
-/// Why a host was refused (an [`EdgeError`] `Host*` variant).
-pub type HostError = EdgeError;
-
 /// Parses and validates a Host header value.
 pub fn parse_host(value: &str) -> Result<Host, HostError> {
     if value.is_empty() {
-        return Err(EdgeError::HostEmpty);
+        return Err(HostError::Empty);
     }
     if value.len() > MAX_HOST_LEN + 6 {
-        return Err(EdgeError::HostTooLong);
+        return Err(HostError::TooLong);
     }
     if let Some(bad) = value.chars().find(|c| {
         matches!(
@@ -74,25 +71,22 @@ pub fn parse_host(value: &str) -> Result<Host, HostError> {
         ) || c.is_control()
             || !c.is_ascii()
     }) {
-        return Err(EdgeError::HostForbiddenChar(bad));
+        return Err(HostError::ForbiddenChar(bad));
     }
     let (name, port) = split_port(value)?;
     if name.is_empty() {
-        return Err(EdgeError::HostEmpty);
+        return Err(HostError::Empty);
     }
     if name.len() > MAX_HOST_LEN {
-        return Err(EdgeError::HostTooLong);
+        return Err(HostError::TooLong);
     }
     if let Some(inner) = name.strip_prefix('[') {
-        let inner = inner.strip_suffix(']').ok_or(EdgeError::HostInvalid)?;
-        inner
-            .parse::<Ipv6Addr>()
-            .map_err(|_| EdgeError::HostInvalid)?;
+        let inner = inner.strip_suffix(']').ok_or(HostError::Invalid)?;
+        inner.parse::<Ipv6Addr>().map_err(|_| HostError::Invalid)?;
     } else if name.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        name.parse::<Ipv4Addr>()
-            .map_err(|_| EdgeError::HostInvalid)?;
+        name.parse::<Ipv4Addr>().map_err(|_| HostError::Invalid)?;
     } else if !is_reg_name(name) {
-        return Err(EdgeError::HostInvalid);
+        return Err(HostError::Invalid);
     }
     let name = name.strip_suffix('.').unwrap_or(name);
     Ok(Host {
@@ -114,16 +108,16 @@ fn split_port(value: &str) -> Result<(&str, Option<u16>), HostError> {
         None => Ok((value, None)),
         Some(index) => {
             let (name, port) = value.split_at(index);
-            let digits = port.strip_prefix(':').ok_or(EdgeError::HostInvalid)?;
+            let digits = port.strip_prefix(':').ok_or(HostError::Invalid)?;
             if digits.is_empty()
                 || digits.len() > 5
                 || digits.starts_with('0')
                 || !digits.bytes().all(|b| b.is_ascii_digit())
             {
-                return Err(EdgeError::HostBadPort);
+                return Err(HostError::BadPort);
             }
             match digits.parse::<u16>() {
-                Ok(0) | Err(_) => Err(EdgeError::HostBadPort),
+                Ok(0) | Err(_) => Err(HostError::BadPort),
                 Ok(port) => Ok((name, Some(port))),
             }
         }
@@ -224,6 +218,6 @@ mod tests {
         ] {
             assert!(parse_host(bad).is_err(), "{bad:?} should be rejected");
         }
-        assert_eq!(parse_host(&"a".repeat(254)), Err(EdgeError::HostTooLong));
+        assert_eq!(parse_host(&"a".repeat(254)), Err(HostError::TooLong));
     }
 }

@@ -17,11 +17,7 @@
 //! the derive's (listed in `json`), checked against the old derives on every fixture and on
 //! every one-member mutation of them (`model/tests.rs`).
 //!
-//! Measured on the 20 origin-request fixtures (shared 2-core machine, two runs each,
-//! derive+flatten → hand-written), `cargo bench -p forwarded-proto --bench core`: plain parse
-//! 12.7/17.6 → 7.3/8.3 µs per event, serialise 3.1/3.4 → 1.3/1.3 µs, `run_json` 14.7/19.0 →
-//! 10.4/13.1 µs; wasm module (opt-level "s") 346 203 → 324 235 bytes (109 681 → 103 613
-//! zipped).
+//! Measured faster and smaller than the derives: figures and command in `benches/README.md`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -71,6 +67,14 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// All four, in the order CloudFront runs them.
+    pub const ALL: [EventType; 4] = [
+        Self::ViewerRequest,
+        Self::OriginRequest,
+        Self::OriginResponse,
+        Self::ViewerResponse,
+    ];
+
     /// The name CloudFront uses (`origin-request`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,6 +93,18 @@ impl EventType {
     /// Viewer triggers have the tighter quotas (128 MB, 5 s, 1 MB package, 40 KB response).
     pub fn is_viewer_trigger(self) -> bool {
         matches!(self, Self::ViewerRequest | Self::ViewerResponse)
+    }
+}
+
+impl std::str::FromStr for EventType {
+    type Err = EdgeError;
+
+    /// Parses CloudFront's name (`origin-request`, ...).
+    fn from_str(name: &str) -> Result<Self, EdgeError> {
+        Self::ALL
+            .into_iter()
+            .find(|event_type| event_type.as_str() == name)
+            .ok_or_else(|| EdgeError::MalformedEvent(format!("unknown event type {name:?}")))
     }
 }
 
@@ -297,6 +313,13 @@ impl CloudFrontEvent {
             .next()
             .map(|record| record.cf)
             .ok_or_else(|| EdgeError::MalformedEvent("Records is empty".into()))
+    }
+
+    /// The request of an event of the `expected` type (a function's trigger).
+    pub fn into_request_for(self, expected: EventType) -> Result<Request, EdgeError> {
+        let cf = self.into_cf()?;
+        cf.expect_event_type(expected)?;
+        Ok(cf.request)
     }
 
     /// Wraps a `cf` record into an event (used by the emulator).

@@ -12,10 +12,7 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::error::EdgeError;
-
-/// Why a path cannot be read (an [`EdgeError`] `Path*` variant).
-pub type PathError = EdgeError;
+pub use crate::error::PathError;
 
 /// The canonical reading: decoded once, slashes merged, dot segments removed. Refuses what
 /// [`readings`] refuses.
@@ -134,13 +131,13 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 fn check_syntax(uri: &str) -> Result<&str, PathError> {
     if !uri.starts_with('/') {
-        return Err(EdgeError::PathNotAbsolute);
+        return Err(PathError::NotAbsolute);
     }
     if !valid_escapes(uri) {
-        return Err(EdgeError::PathBadEncoding);
+        return Err(PathError::BadEncoding);
     }
     if uri.chars().any(char::is_control) {
-        return Err(EdgeError::PathForbiddenChar);
+        return Err(PathError::ForbiddenChar);
     }
     Ok(uri)
 }
@@ -150,9 +147,9 @@ fn check_syntax(uri: &str) -> Result<&str, PathError> {
 fn decode_strict(text: &str) -> Result<String, PathError> {
     let decoded = percent_decode_str(text)
         .decode_utf8()
-        .map_err(|_| EdgeError::PathBadEncoding)?;
+        .map_err(|_| PathError::BadEncoding)?;
     if decoded.chars().any(char::is_control) {
-        return Err(EdgeError::PathForbiddenChar);
+        return Err(PathError::ForbiddenChar);
     }
     Ok(decoded.into_owned())
 }
@@ -286,11 +283,11 @@ mod tests {
 
     #[test]
     fn malformed_paths_are_refused() {
-        assert_eq!(normalize("realms"), Err(EdgeError::PathNotAbsolute));
-        assert_eq!(normalize("/%zz"), Err(EdgeError::PathBadEncoding));
-        assert_eq!(normalize("/%ff"), Err(EdgeError::PathBadEncoding));
-        assert_eq!(normalize("/a%0d%0ab"), Err(EdgeError::PathForbiddenChar));
-        assert_eq!(normalize("/%c0%ae%c0%ae/"), Err(EdgeError::PathBadEncoding));
+        assert_eq!(normalize("realms"), Err(PathError::NotAbsolute));
+        assert_eq!(normalize("/%zz"), Err(PathError::BadEncoding));
+        assert_eq!(normalize("/%ff"), Err(PathError::BadEncoding));
+        assert_eq!(normalize("/a%0d%0ab"), Err(PathError::ForbiddenChar));
+        assert_eq!(normalize("/%c0%ae%c0%ae/"), Err(PathError::BadEncoding));
         assert!(refused("/realms/%c0%ae%c0%ae/admin"), "overlong UTF-8");
         assert!(
             refused("/realms/%25c0%25ae/admin"),

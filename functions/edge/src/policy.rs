@@ -78,6 +78,8 @@ pub struct ConfigProblem {
     pub reason: String,
 }
 
+impl std::error::Error for ConfigProblem {}
+
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.reason)
@@ -195,9 +197,48 @@ pub fn viewer_host(request: &Request) -> Result<Host, HostError> {
     let mut values = request.headers.values("host");
     match (values.next(), values.next()) {
         (Some(value), None) => parse_host(value),
-        (None, _) => Err(HostError::HostEmpty),
-        (Some(_), Some(_)) => Err(HostError::HostForbiddenChar(',')),
+        (None, _) => Err(HostError::Empty),
+        (Some(_), Some(_)) => Err(HostError::ForbiddenChar(',')),
     }
+}
+
+/// What a function assumes when `CloudFront-Forwarded-Proto` is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingProto {
+    /// Answer 500 naming the origin request policy to attach.
+    Reject,
+    /// Take this protocol (right only behind an https-only viewer protocol policy).
+    Assume(Proto),
+}
+
+/// The shared prologue of our origin-request functions: the viewer's protocol and host,
+/// validated, or the generated answer for a request that has none we can trust (400 for a
+/// malformed protocol or Host, 500 for a missing protocol under [`MissingProto::Reject`]).
+pub fn viewer_proto_and_host(
+    request: &Request,
+    missing: MissingProto,
+) -> Result<(Proto, Host), Box<Response>> {
+    let proto = match (viewer_proto(&request.headers), missing) {
+        (ViewerProto::Known(proto), _) | (ViewerProto::Missing, MissingProto::Assume(proto)) => {
+            proto
+        }
+        (ViewerProto::Missing, MissingProto::Reject) => {
+            return Err(Box::new(missing_proto_response()));
+        }
+        (ViewerProto::Malformed, _) => {
+            return Err(Box::new(bad_request(
+                "CloudFront-Forwarded-Proto must be exactly one of http, https.",
+            )));
+        }
+    };
+    let host = viewer_host(request)
+        .map_err(|err| Box::new(bad_request(&format!("Invalid Host header: {err}."))))?;
+    Ok((proto, host))
+}
+
+/// A 400 with a one-line reason.
+pub fn bad_request(message: &str) -> Response {
+    response::error(400, &format!("{message}\n"))
 }
 
 /// What the origin learns about the viewer: all validated before use.
@@ -353,7 +394,7 @@ mod tests {
         let err = check_injectable_header("proto_header", "X-Forwarded-Proto").unwrap_err();
         assert!(err.reason.contains("disallowed"));
         assert!(check_injectable_header("h", "Via").is_err());
-        assert!(check_injectable_header("h", "X-Cloudfront-Forwarded-Proto").is_ok());
+        check_injectable_header("h", "X-Cloudfront-Forwarded-Proto").unwrap();
     }
 
     #[test]

@@ -539,7 +539,7 @@ mod tests {
         let cf = origin_request();
         let body = "x".repeat(41 * 1024);
         let result = response("200", Some(&body));
-        assert!(validate(EventType::OriginRequest, &cf, &result).is_ok());
+        validate(EventType::OriginRequest, &cf, &result).unwrap();
         assert_eq!(
             rules_of(validate(EventType::ViewerRequest, &cf, &result)),
             [Rule::ResponseSize]

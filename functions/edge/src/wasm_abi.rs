@@ -16,16 +16,18 @@
 //! - `edgekit_init(len) -> status`: parses the config in the input buffer once per instance
 //!   (`config_from_json`, the same checks as `edgekit package`).
 //! - `edgekit_handle(len) -> status`: runs the event in the input buffer through
-//!   [`run_json`](crate::function::run_json), the very code native hosts run, so the
-//!   result bytes are identical to native.
+//!   [`respond_json`](crate::function::respond_json), the very code native hosts run, so
+//!   the result bytes are identical to native — including the generated 500 of the one
+//!   failure policy when the handler refuses the event.
 //! - `edgekit_output() -> ptr`: where the last result (or error message) is; it stays
 //!   valid until the next call.
 //!
-//! `status` is the output length in bytes, with bit 31 set when the output is an error
-//! message instead of result JSON (outputs are far below 2 GiB: the largest generated
-//! response allowed is 1 MB [CloudFront quotas]). Error messages never carry config
-//! secrets or event values (only a JSON path and the handler's own message), so the JS side
-//! may log them.
+//! `status` is the output length in bytes (outputs are far below 1 GiB: the largest
+//! generated response allowed is 1 MB [CloudFront quotas]), with bit 31 set when the output
+//! is an error message instead of result JSON (init only), and bit 30 set when the output
+//! starts with one log line and a `\n` before the result JSON (the handler refused the
+//! event). Neither carries config secrets or event values (only a JSON path and the
+//! handler's own message), so the JS side may log them.
 //!
 //! The state (config, buffers) lives in `thread_local!`s: `wasm32-unknown-unknown` runs one
 //! thread, and this keeps the module free of `unsafe` blocks; the only `unsafe` tokens are
@@ -33,10 +35,12 @@
 
 use std::cell::RefCell;
 
-use crate::function::{EdgeFunction, RunError, config_from_json, run_json};
+use crate::function::{EdgeFunction, config_from_json, respond_json};
 
 /// Bit set in a status word when the output is an error message.
 pub const ERROR_BIT: u32 = 1 << 31;
+/// Bit set in a status word when the output is a log line, `\n`, then the result JSON.
+pub const LOG_BIT: u32 = 1 << 30;
 
 /// Per-instance state of one exported function.
 pub struct State<F: EdgeFunction> {
@@ -86,11 +90,14 @@ impl<F: EdgeFunction> State<F> {
             return self.error_output("edgekit_handle called before edgekit_init");
         };
         let event = self.input.get(..len).unwrap_or_default();
-        match run_json::<F>(config, event) {
-            Ok(json) => self.ok_output(json),
-            Err(err) => {
-                let message = safe_message(&err);
-                self.error_output(&message)
+        let answer = respond_json::<F>(config, event);
+        match answer.log {
+            None => self.ok_output(answer.result),
+            Some(line) => {
+                let mut output = line.replace('\n', " ").into_bytes();
+                output.push(b'\n');
+                output.extend_from_slice(&answer.result);
+                self.ok_output(output) | LOG_BIT
             }
         }
     }
@@ -112,19 +119,8 @@ impl<F: EdgeFunction> State<F> {
 }
 
 fn status(len: usize, error: bool) -> u32 {
-    let len = u32::try_from(len).unwrap_or(u32::MAX) & !ERROR_BIT;
+    let len = u32::try_from(len).unwrap_or(u32::MAX) & !(ERROR_BIT | LOG_BIT);
     if error { len | ERROR_BIT } else { len }
-}
-
-/// An error message fit for a log line: for a malformed event only the JSON path (serde's
-/// message may quote header values such as cookies), otherwise the handler's own message.
-pub fn safe_message(err: &RunError) -> String {
-    match err {
-        RunError::BadEvent { path, .. } => {
-            format!("event does not match the Lambda@Edge event model at {path}")
-        }
-        other => other.to_string(),
-    }
 }
 
 /// Generates the wasm exports (`edgekit_buffer`, `edgekit_init`, `edgekit_handle`,
@@ -177,7 +173,7 @@ pub fn with_state<F: EdgeFunction, T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CloudFrontEvent, EdgeResult};
+    use crate::model::{CloudFrontEvent, EdgeResult, EventType};
     use crate::policy::ConfigProblem;
 
     struct Echo;
@@ -197,6 +193,7 @@ mod tests {
         type Config = EchoConfig;
         type Error = Refused;
         const NAME: &'static str = "echo";
+        const TRIGGER: EventType = EventType::OriginRequest;
         fn check_config(_: &EchoConfig) -> Result<(), ConfigProblem> {
             Ok(())
         }
@@ -229,7 +226,7 @@ mod tests {
         let len = write(&mut state, event);
         let status = state.handle(len);
         assert_eq!(status & ERROR_BIT, 0);
-        let expected = run_json::<Echo>(&EchoConfig::default(), event).unwrap();
+        let expected = crate::function::run_json::<Echo>(&EchoConfig::default(), event).unwrap();
         assert_eq!(status as usize, expected.len());
         assert_eq!(state.output, expected);
     }
@@ -245,10 +242,17 @@ mod tests {
         assert_eq!(state.init(len), 0);
         let len = write(&mut state, br#"{"Records": "secret-cookie-value"}"#);
         let status = state.handle(len);
-        assert_eq!(status & ERROR_BIT, ERROR_BIT);
-        let message = String::from_utf8_lossy(&state.output).into_owned();
-        assert!(message.contains("Records"), "{message}");
-        assert!(!message.contains("secret-cookie-value"), "{message}");
-        assert_eq!((status & !ERROR_BIT) as usize, message.len());
+        assert_eq!(
+            status & (ERROR_BIT | LOG_BIT),
+            LOG_BIT,
+            "refused: log + answer"
+        );
+        let output = String::from_utf8_lossy(&state.output).into_owned();
+        assert_eq!((status & !LOG_BIT) as usize, output.len());
+        let (log, result) = output.split_once('\n').unwrap();
+        assert!(log.contains("Records"), "{log}");
+        assert!(!output.contains("secret-cookie-value"), "{output}");
+        let failure = serde_json::to_string(&crate::function::failure_response()).unwrap();
+        assert_eq!(result, failure);
     }
 }

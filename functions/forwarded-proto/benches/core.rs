@@ -8,8 +8,9 @@ use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use edge::CloudFrontEvent;
+use edge::EdgeFunction;
 use edge::function::run_json;
-use forwarded_proto::{Config, ForwardedProto, handle};
+use forwarded_proto::{Config, ForwardedProto};
 
 fn fixture_mix() -> Vec<Vec<u8>> {
     let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
@@ -55,7 +56,7 @@ fn bench(c: &mut Criterion) {
             || parsed.clone(),
             |events| {
                 for event in events {
-                    black_box(handle(&config, event).unwrap());
+                    black_box(ForwardedProto::handle(&config, event).unwrap());
                 }
             },
             criterion::BatchSize::SmallInput,
@@ -77,7 +78,7 @@ fn bench(c: &mut Criterion) {
     });
     let results: Vec<_> = parsed
         .iter()
-        .map(|event| handle(&config, event.clone()).unwrap())
+        .map(|event| ForwardedProto::handle(&config, event.clone()).unwrap())
         .collect();
     group.bench_function("serialise only", |b| {
         b.iter(|| {

@@ -8,13 +8,12 @@
 //! `Forwarded`, which the ALB passes through untouched.
 
 use edge::forwarding::StripList;
-use edge::host::Host;
 use edge::policy::{
-    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, OriginHost, OriginVerify, ViewerContext,
-    ViewerProto,
+    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, MissingProto, OriginHost, OriginVerify,
+    ViewerContext,
 };
 use edge::proto::Proto;
-use edge::{CloudFrontEvent, EdgeError, EdgeResult, EventType, response};
+use edge::{CloudFrontEvent, EdgeError, EdgeFunction, EdgeResult, EventType, response};
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
@@ -72,97 +71,68 @@ impl Default for Config {
     }
 }
 
-/// forwarded-proto's errors: the event is not an origin-request event we can read.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Edge(#[from] EdgeError),
-}
-
 /// The function, for hosts that are generic over [`edge::EdgeFunction`].
 pub struct ForwardedProto;
 
-impl edge::EdgeFunction for ForwardedProto {
+impl EdgeFunction for ForwardedProto {
     type Config = Config;
-    type Error = Error;
+    type Error = EdgeError;
     const NAME: &'static str = "forwarded-proto";
+    const TRIGGER: EventType = EventType::OriginRequest;
 
+    /// Semantic checks of a config.
     fn check_config(config: &Config) -> Result<(), ConfigProblem> {
-        check_config(config)
-    }
-
-    fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
-        handle(config, event)
-    }
-}
-
-/// Semantic checks of a config.
-pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
-    policy::check_injectable_header("proto_header", &config.proto_header)?;
-    policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
-    policy::check_host_list("public_hosts", &config.public_hosts)?;
-    if let Some(verify) = &config.origin_verify {
-        verify.check("origin_verify")?;
-    }
-    Ok(())
-}
-
-/// Handles one origin-request event.
-pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
-    let cf = event.into_cf()?;
-    cf.expect_event_type(EventType::OriginRequest)?;
-    let request = cf.request;
-
-    let proto = match policy::viewer_proto(&request.headers) {
-        ViewerProto::Known(proto) => proto,
-        ViewerProto::Missing => match config.on_missing_proto {
-            OnMissingProto::Reject => {
-                return Ok(EdgeResult::Response(policy::missing_proto_response()));
-            }
-            OnMissingProto::AssumeHttps => Proto::Https,
-        },
-        ViewerProto::Malformed => {
-            return Ok(bad_request(
-                "CloudFront-Forwarded-Proto must be exactly one of http, https.",
-            ));
+        policy::check_injectable_header("proto_header", &config.proto_header)?;
+        policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
+        policy::check_host_list("public_hosts", &config.public_hosts)?;
+        if let Some(verify) = &config.origin_verify {
+            verify.check("origin_verify")?;
         }
-    };
-    let host: Host = match policy::viewer_host(&request) {
-        Ok(host) => host,
-        Err(err) => return Ok(bad_request(&format!("Invalid Host header: {err}."))),
-    };
-    if !config.public_hosts.is_empty() && !policy::host_allowed(&config.public_hosts, &host, proto)
-    {
-        return Ok(EdgeResult::Response(response::error(
-            421,
-            "This host is not served here.\n",
-        )));
-    }
-    if config.require_https && proto == Proto::Http {
-        return Ok(EdgeResult::Response(policy::require_https_response(
-            &host, &request,
-        )));
+        Ok(())
     }
 
-    let viewer = ViewerContext {
-        client_ip: request.client_ip.clone(),
-        host,
-        proto,
-    };
-    let forwarding = Forwarding {
-        strip: StripList {
-            extra: &config.strip_headers,
-            keep: &config.keep_headers,
-        },
-        proto_header: &config.proto_header,
-        origin_host: config.origin_host,
-        origin_verify: config.origin_verify.as_ref(),
-    };
-    Ok(policy::forward(request, &viewer, &forwarding))
-}
+    /// Handles one origin-request event.
+    fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, EdgeError> {
+        let request = event.into_request_for(Self::TRIGGER)?;
 
-fn bad_request(message: &str) -> EdgeResult {
-    EdgeResult::Response(response::error(400, &format!("{message}\n")))
+        let missing = match config.on_missing_proto {
+            OnMissingProto::Reject => MissingProto::Reject,
+            OnMissingProto::AssumeHttps => MissingProto::Assume(Proto::Https),
+        };
+        let (proto, host) = match policy::viewer_proto_and_host(&request, missing) {
+            Ok(viewer) => viewer,
+            Err(answer) => return Ok(EdgeResult::Response(*answer)),
+        };
+        if !config.public_hosts.is_empty()
+            && !policy::host_allowed(&config.public_hosts, &host, proto)
+        {
+            return Ok(EdgeResult::Response(response::error(
+                421,
+                "This host is not served here.\n",
+            )));
+        }
+        if config.require_https && proto == Proto::Http {
+            return Ok(EdgeResult::Response(policy::require_https_response(
+                &host, &request,
+            )));
+        }
+
+        let viewer = ViewerContext {
+            client_ip: request.client_ip.clone(),
+            host,
+            proto,
+        };
+        let forwarding = Forwarding {
+            strip: StripList {
+                extra: &config.strip_headers,
+                keep: &config.keep_headers,
+            },
+            proto_header: &config.proto_header,
+            origin_host: config.origin_host,
+            origin_verify: config.origin_verify.as_ref(),
+        };
+        Ok(policy::forward(request, &viewer, &forwarding))
+    }
 }
 
 #[cfg(test)]
@@ -198,7 +168,7 @@ mod tests {
     #[test]
     fn https_viewer_gets_proto_forwarded_host_and_port() {
         let out = forwarded(
-            handle(
+            ForwardedProto::handle(
                 &Config::default(),
                 event(&[("CloudFront-Forwarded-Proto", "https")]),
             )
@@ -220,7 +190,7 @@ mod tests {
     #[test]
     fn spoofed_forwarding_headers_are_replaced() {
         let out = forwarded(
-            handle(
+            ForwardedProto::handle(
                 &Config::default(),
                 event(&[
                     ("CloudFront-Forwarded-Proto", "https"),
@@ -241,7 +211,7 @@ mod tests {
 
     #[test]
     fn missing_proto_is_rejected_by_default_and_assumed_when_asked() {
-        let response = generated(handle(&Config::default(), event(&[])).unwrap());
+        let response = generated(ForwardedProto::handle(&Config::default(), event(&[])).unwrap());
         assert_eq!(response.status, "500");
         assert!(
             response
@@ -253,7 +223,7 @@ mod tests {
             on_missing_proto: OnMissingProto::AssumeHttps,
             ..Config::default()
         };
-        let out = forwarded(handle(&config, event(&[])).unwrap());
+        let out = forwarded(ForwardedProto::handle(&config, event(&[])).unwrap());
         assert_eq!(
             out.headers.first("x-cloudfront-forwarded-proto"),
             Some("https")
@@ -263,7 +233,7 @@ mod tests {
     #[test]
     fn http_viewer_is_redirected_or_refused() {
         let response = generated(
-            handle(
+            ForwardedProto::handle(
                 &Config::default(),
                 event(&[("CloudFront-Forwarded-Proto", "http")]),
             )
@@ -277,15 +247,17 @@ mod tests {
         let mut post = event(&[("CloudFront-Forwarded-Proto", "http")]);
         post.records[0].cf.request.method = "POST".into();
         assert_eq!(
-            generated(handle(&Config::default(), post).unwrap()).status,
+            generated(ForwardedProto::handle(&Config::default(), post).unwrap()).status,
             "403"
         );
         let relaxed = Config {
             require_https: false,
             ..Config::default()
         };
-        let out =
-            forwarded(handle(&relaxed, event(&[("CloudFront-Forwarded-Proto", "http")])).unwrap());
+        let out = forwarded(
+            ForwardedProto::handle(&relaxed, event(&[("CloudFront-Forwarded-Proto", "http")]))
+                .unwrap(),
+        );
         assert_eq!(
             out.headers.first("x-cloudfront-forwarded-proto"),
             Some("http")
@@ -295,7 +267,7 @@ mod tests {
 
     #[test]
     fn malformed_proto_and_host_get_400_unknown_host_421() {
-        let bad = handle(
+        let bad = ForwardedProto::handle(
             &Config::default(),
             event(&[("CloudFront-Forwarded-Proto", "wss")]),
         )
@@ -308,14 +280,16 @@ mod tests {
             .headers
             .set("Host", "a.example,b.example");
         assert_eq!(
-            generated(handle(&Config::default(), comma).unwrap()).status,
+            generated(ForwardedProto::handle(&Config::default(), comma).unwrap()).status,
             "400"
         );
         let config = Config {
             public_hosts: vec!["app.example.com".into()],
             ..Config::default()
         };
-        let unknown = handle(&config, event(&[("CloudFront-Forwarded-Proto", "https")])).unwrap();
+        let unknown =
+            ForwardedProto::handle(&config, event(&[("CloudFront-Forwarded-Proto", "https")]))
+                .unwrap();
         assert_eq!(generated(unknown).status, "421");
     }
 
@@ -347,7 +321,7 @@ mod tests {
         {
             custom.domain_name = "alb-123.us-east-1.elb.amazonaws.com".into();
         }
-        let out = forwarded(handle(&config, input).unwrap());
+        let out = forwarded(ForwardedProto::handle(&config, input).unwrap());
         assert_eq!(
             out.headers.first("host"),
             Some("alb-123.us-east-1.elb.amazonaws.com")

@@ -10,11 +10,11 @@
 use edge::forwarding::StripList;
 use edge::path::{self, PathDecision, PathGuard};
 use edge::policy::{
-    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, OriginHost, OriginVerify, ViewerContext,
-    ViewerProto,
+    self, ConfigProblem, DEFAULT_PROTO_HEADER, Forwarding, MissingProto, OriginHost, OriginVerify,
+    ViewerContext,
 };
 use edge::proto::Proto;
-use edge::{CloudFrontEvent, EdgeError, EdgeResult, EventType, Request, response};
+use edge::{CloudFrontEvent, EdgeError, EdgeFunction, EdgeResult, EventType, Request, response};
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "wasm32")]
@@ -100,111 +100,86 @@ impl Default for Config {
     }
 }
 
-/// keycloak-host's errors: the event is not an origin-request event we can read.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Edge(#[from] EdgeError),
-}
-
 /// The function, for hosts that are generic over [`edge::EdgeFunction`].
 pub struct KeycloakHost;
 
-impl edge::EdgeFunction for KeycloakHost {
+impl EdgeFunction for KeycloakHost {
     type Config = Config;
-    type Error = Error;
+    type Error = EdgeError;
     const NAME: &'static str = "keycloak-host";
+    const TRIGGER: EventType = EventType::OriginRequest;
 
+    /// Semantic checks of a config.
     fn check_config(config: &Config) -> Result<(), ConfigProblem> {
-        check_config(config)
-    }
-
-    fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
-        handle(config, event)
-    }
-}
-
-/// Semantic checks of a config.
-pub fn check_config(config: &Config) -> Result<(), ConfigProblem> {
-    if config.public_hosts.is_empty() {
-        return Err(ConfigProblem::new(
-            "public_hosts",
-            "list Keycloak's public host names (the first is canonical), e.g. [\"auth.example.com\"]",
-        ));
-    }
-    policy::check_host_list("public_hosts", &config.public_hosts)?;
-    policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
-    for (index, entry) in config.allowed_paths.iter().enumerate() {
-        let field = format!("allowed_paths[{index}]");
-        let canonical =
-            path::normalize(entry).map_err(|err| ConfigProblem::new(&field, err.to_string()))?;
-        if canonical != *entry || entry.contains(['%', ';', '\\']) {
+        if config.public_hosts.is_empty() {
             return Err(ConfigProblem::new(
-                field,
-                "must be a plain path without dot segments, repeated '/', ';', '\\' or percent-escapes",
+                "public_hosts",
+                "list Keycloak's public host names (the first is canonical), e.g. [\"auth.example.com\"]",
             ));
         }
-    }
-    if let Some(verify) = &config.origin_verify {
-        verify.check("origin_verify")?;
-    }
-    Ok(())
-}
-
-/// Handles one origin-request event on the Keycloak distribution.
-pub fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, Error> {
-    let cf = event.into_cf()?;
-    cf.expect_event_type(EventType::OriginRequest)?;
-    let request = cf.request;
-
-    // The Keycloak distribution redirects viewers to https, so a request without the header
-    // came over https [CloudFront Developer Guide, "Viewer protocol policy"]; a malformed
-    // value is refused rather than guessed.
-    let proto = match policy::viewer_proto(&request.headers) {
-        ViewerProto::Known(proto) => proto,
-        ViewerProto::Missing => Proto::Https,
-        ViewerProto::Malformed => {
-            return Ok(error(
-                400,
-                "CloudFront-Forwarded-Proto must be exactly one of http, https.",
-            ));
+        policy::check_host_list("public_hosts", &config.public_hosts)?;
+        policy::check_strip_lists(&config.strip_headers, &config.keep_headers)?;
+        for (index, entry) in config.allowed_paths.iter().enumerate() {
+            let field = format!("allowed_paths[{index}]");
+            let canonical = path::normalize(entry)
+                .map_err(|err| ConfigProblem::new(&field, err.to_string()))?;
+            if canonical != *entry || entry.contains(['%', ';', '\\']) {
+                return Err(ConfigProblem::new(
+                    field,
+                    "must be a plain path without dot segments, repeated '/', ';', '\\' or percent-escapes",
+                ));
+            }
         }
-    };
-    let host = match policy::viewer_host(&request) {
-        Ok(host) => host,
-        Err(err) => return Ok(error(400, &format!("Invalid Host header: {err}."))),
-    };
-    if !policy::host_allowed(&config.public_hosts, &host, proto) {
-        return Ok(unknown_host(config, &request));
-    }
-    // Keycloak answers "HTTPS required" to http frontends under sslRequired=external
-    // [keycloak.org, "Configuring the hostname (v2)"]: send the viewer to https instead.
-    if proto == Proto::Http {
-        return Ok(EdgeResult::Response(policy::require_https_response(
-            &host, &request,
-        )));
-    }
-    match path_decision(&config.allowed_paths, &request.uri) {
-        PathDecision::Allow => {}
-        PathDecision::NotFound => return Ok(error(404, "Not found.")),
-        PathDecision::Refused(reason) => return Ok(error(400, reason)),
+        if let Some(verify) = &config.origin_verify {
+            verify.check("origin_verify")?;
+        }
+        Ok(())
     }
 
-    let viewer = ViewerContext {
-        client_ip: request.client_ip.clone(),
-        host,
-        proto,
-    };
-    let forwarding = Forwarding {
-        strip: StripList {
-            extra: &config.strip_headers,
-            keep: &config.keep_headers,
-        },
-        proto_header: DEFAULT_PROTO_HEADER,
-        origin_host: config.origin_host,
-        origin_verify: config.origin_verify.as_ref(),
-    };
-    Ok(policy::forward(request, &viewer, &forwarding))
+    /// Handles one origin-request event on the Keycloak distribution.
+    fn handle(config: &Config, event: CloudFrontEvent) -> Result<EdgeResult, EdgeError> {
+        let request = event.into_request_for(Self::TRIGGER)?;
+
+        // The Keycloak distribution redirects viewers to https, so a request without the header
+        // came over https [CloudFront Developer Guide, "Viewer protocol policy"]; a malformed
+        // value is refused rather than guessed.
+        let missing = MissingProto::Assume(Proto::Https);
+        let (proto, host) = match policy::viewer_proto_and_host(&request, missing) {
+            Ok(viewer) => viewer,
+            Err(answer) => return Ok(EdgeResult::Response(*answer)),
+        };
+        if !policy::host_allowed(&config.public_hosts, &host, proto) {
+            return Ok(unknown_host(config, &request));
+        }
+        // Keycloak answers "HTTPS required" to http frontends under sslRequired=external
+        // [keycloak.org, "Configuring the hostname (v2)"]: send the viewer to https instead.
+        if proto == Proto::Http {
+            return Ok(EdgeResult::Response(policy::require_https_response(
+                &host, &request,
+            )));
+        }
+        match path_decision(&config.allowed_paths, &request.uri) {
+            PathDecision::Allow => {}
+            PathDecision::NotFound => return Ok(error(404, "Not found.")),
+            PathDecision::Refused(reason) => return Ok(error(400, reason)),
+        }
+
+        let viewer = ViewerContext {
+            client_ip: request.client_ip.clone(),
+            host,
+            proto,
+        };
+        let forwarding = Forwarding {
+            strip: StripList {
+                extra: &config.strip_headers,
+                keep: &config.keep_headers,
+            },
+            proto_header: DEFAULT_PROTO_HEADER,
+            origin_host: config.origin_host,
+            origin_verify: config.origin_verify.as_ref(),
+        };
+        Ok(policy::forward(request, &viewer, &forwarding))
+    }
 }
 
 fn unknown_host(config: &Config, request: &Request) -> EdgeResult {
@@ -288,7 +263,7 @@ mod tests {
 
     #[test]
     fn realm_request_is_forwarded_with_keycloak_headers() {
-        let result = handle(
+        let result = KeycloakHost::handle(
             &config(),
             event(
                 "auth.example.com",
@@ -317,7 +292,7 @@ mod tests {
     #[test]
     fn path_guard() {
         let c = config();
-        let s = |uri| status(handle(&c, event("auth.example.com", uri)).unwrap());
+        let s = |uri| status(KeycloakHost::handle(&c, event("auth.example.com", uri)).unwrap());
         assert_eq!(
             s("/realms/master/protocol/openid-connect/auth"),
             "forwarded"
@@ -349,7 +324,7 @@ mod tests {
     #[test]
     fn unknown_host_rejected_or_redirected() {
         assert_eq!(
-            status(handle(&config(), event("evil.example", "/realms/x")).unwrap()),
+            status(KeycloakHost::handle(&config(), event("evil.example", "/realms/x")).unwrap()),
             "421"
         );
         let redirect = Config {
@@ -357,7 +332,7 @@ mod tests {
             ..config()
         };
         let EdgeResult::Response(response) =
-            handle(&redirect, event("old.example", "/realms/x")).unwrap()
+            KeycloakHost::handle(&redirect, event("old.example", "/realms/x")).unwrap()
         else {
             panic!("expected redirect")
         };
@@ -367,7 +342,7 @@ mod tests {
             Some("https://auth.example.com/realms/x")
         );
         assert_eq!(
-            status(handle(&config(), event("kc.example.org", "/realms/x")).unwrap()),
+            status(KeycloakHost::handle(&config(), event("kc.example.org", "/realms/x")).unwrap()),
             "forwarded"
         );
     }

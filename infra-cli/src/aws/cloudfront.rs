@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::client::Waiters;
-use aws_sdk_cloudfront::error::DisplayErrorContext;
 use aws_sdk_cloudfront::types::DistributionConfig;
-use miette::{IntoDiagnostic, miette};
+
 use serde::Serialize;
 
+use super::AwsError;
 use crate::plan::PlanError;
 use crate::plan::associations::{Plan, render_diff};
 
@@ -51,7 +51,7 @@ pub enum ApplyOutcome {
 }
 
 /// Reads a distribution's config and ETag (GetDistributionConfig).
-pub async fn get_config(client: &Client, id: &str) -> miette::Result<VersionedConfig> {
+pub async fn get_config(client: &Client, id: &str) -> Result<VersionedConfig, AwsError> {
     let out = client
         .get_distribution_config()
         .id(id)
@@ -66,18 +66,15 @@ pub async fn get_config(client: &Client, id: &str) -> miette::Result<VersionedCo
             } else {
                 "check your credentials (AWS_PROFILE) and --endpoint-url"
             };
-            miette!(
-                help = hint,
-                "could not read distribution {id}: {}",
-                DisplayErrorContext(&err)
-            )
+            AwsError::call(format!("GetDistributionConfig {id}"), &err).with_help(hint)
         })?;
+    let operation = || format!("GetDistributionConfig {id}");
     let config = out
         .distribution_config
-        .ok_or_else(|| miette!("GetDistributionConfig for {id} returned no config"))?;
+        .ok_or_else(|| AwsError::missing(operation(), "DistributionConfig"))?;
     let etag = out
         .e_tag
-        .ok_or_else(|| miette!("GetDistributionConfig for {id} returned no ETag"))?;
+        .ok_or_else(|| AwsError::missing(operation(), "ETag"))?;
     Ok(VersionedConfig { config, etag })
 }
 
@@ -97,7 +94,7 @@ where
     loop {
         attempt += 1;
         let current = get_config(client, id).await?;
-        let (config, summary) = match plan_fn(&current.config).into_diagnostic()? {
+        let (config, summary) = match plan_fn(&current.config)? {
             Plan::Unchanged { reason } => return Ok(ApplyOutcome::Unchanged { reason }),
             Plan::Change { config, summary } => (config, summary),
         };
@@ -149,18 +146,16 @@ where
                 } else {
                     "nothing was changed; fix the cause above and run the command again"
                 };
-                return Err(miette!(
-                    help = help,
-                    "UpdateDistribution {id} failed: {}",
-                    DisplayErrorContext(&err)
-                ));
+                return Err(AwsError::call(format!("UpdateDistribution {id}"), &err)
+                    .with_help(help)
+                    .into());
             }
         }
     }
 }
 
 /// Every distribution of the account (ListDistributions, all pages).
-pub async fn list_distributions(client: &Client) -> miette::Result<Vec<DistributionInfo>> {
+pub async fn list_distributions(client: &Client) -> Result<Vec<DistributionInfo>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -169,7 +164,7 @@ pub async fn list_distributions(client: &Client) -> miette::Result<Vec<Distribut
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|err| miette!("ListDistributions failed: {}", DisplayErrorContext(&err)))?;
+            .map_err(|err| AwsError::call("ListDistributions", &err))?;
         let Some(list) = page.distribution_list else {
             break;
         };
@@ -208,7 +203,7 @@ pub async fn list_distributions(client: &Client) -> miette::Result<Vec<Distribut
 pub async fn create_distribution(
     client: &Client,
     config: DistributionConfig,
-) -> miette::Result<DistributionInfo> {
+) -> Result<DistributionInfo, AwsError> {
     let comment = config.comment.clone();
     let out = client
         .create_distribution()
@@ -216,15 +211,13 @@ pub async fn create_distribution(
         .send()
         .await
         .map_err(|err| {
-            miette!(
-                help = "nothing was created; fix the cause above and run the command again (it is idempotent)",
-                "CreateDistribution failed: {}",
-                DisplayErrorContext(&err)
+            AwsError::call("CreateDistribution", &err).with_help(
+                "nothing was created; fix the cause above and run the command again (it is idempotent)",
             )
         })?;
     let dist = out
         .distribution
-        .ok_or_else(|| miette!("CreateDistribution returned no distribution"))?;
+        .ok_or_else(|| AwsError::missing("CreateDistribution", "Distribution"))?;
     Ok(DistributionInfo {
         id: dist.id,
         domain_name: dist.domain_name,
@@ -235,17 +228,15 @@ pub async fn create_distribution(
 }
 
 /// Waits with the SDK's DistributionDeployed waiter (no fixed sleeps).
-pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> miette::Result<()> {
+pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> Result<(), AwsError> {
     client
         .wait_until_distribution_deployed()
         .id(id)
         .wait(timeout)
         .await
         .map_err(|err| {
-            miette!(
-                help = "CloudFront deployments usually take a few minutes; run `edgekit wait` again to keep waiting",
-                "distribution {id} is not deployed yet: {}",
-                DisplayErrorContext(&err)
+            AwsError::call(format!("waiting for distribution {id} to deploy"), &err).with_help(
+                "CloudFront deployments usually take a few minutes; run `edgekit wait` again to keep waiting",
             )
         })?;
     Ok(())

@@ -1,10 +1,9 @@
 //! IAM calls: the execution role of edge functions (created or reused).
 use std::time::Duration;
 
+use super::AwsError;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::client::Waiters;
-use aws_sdk_iam::error::DisplayErrorContext;
-use miette::miette;
 use serde::Serialize;
 
 /// The only managed policy the role gets: CloudWatch Logs for the function.
@@ -54,12 +53,15 @@ pub fn trust_policy() -> String {
 
 /// Returns the ARN of `role_name`, creating it (trusted by Lambda and Lambda@Edge, basic
 /// execution only) when it does not exist, and waiting for it with the SDK waiter.
-pub async fn ensure_edge_role(client: &Client, role_name: &str) -> miette::Result<(String, bool)> {
+pub async fn ensure_edge_role(
+    client: &Client,
+    role_name: &str,
+) -> Result<(String, bool), AwsError> {
     match client.get_role().role_name(role_name).send().await {
         Ok(out) => {
             let role = out
                 .role
-                .ok_or_else(|| miette!("GetRole {role_name} returned no role"))?;
+                .ok_or_else(|| AwsError::missing(format!("GetRole {role_name}"), "Role"))?;
             return Ok((role.arn, false));
         }
         Err(err)
@@ -67,11 +69,8 @@ pub async fn ensure_edge_role(client: &Client, role_name: &str) -> miette::Resul
                 .as_service_error()
                 .is_some_and(|e| e.is_no_such_entity_exception()) => {}
         Err(err) => {
-            return Err(miette!(
-                help = "pass --role-arn to use an existing role instead",
-                "GetRole {role_name} failed: {}",
-                DisplayErrorContext(&err)
-            ));
+            return Err(AwsError::call(format!("GetRole {role_name}"), &err)
+                .with_help("pass --role-arn to use an existing role instead"));
         }
     }
     let created = client
@@ -82,39 +81,27 @@ pub async fn ensure_edge_role(client: &Client, role_name: &str) -> miette::Resul
         .send()
         .await
         .map_err(|err| {
-            miette!(
-                help = "the caller needs iam:CreateRole (see `edgekit iam-policy`), or pass --role-arn",
-                "CreateRole {role_name} failed: {}",
-                DisplayErrorContext(&err)
+            AwsError::call(format!("CreateRole {role_name}"), &err).with_help(
+                "the caller needs iam:CreateRole (see `edgekit iam-policy`), or pass --role-arn",
             )
         })?;
     let arn = created
         .role
         .map(|r| r.arn)
-        .ok_or_else(|| miette!("CreateRole {role_name} returned no role"))?;
+        .ok_or_else(|| AwsError::missing(format!("CreateRole {role_name}"), "Role"))?;
     client
         .attach_role_policy()
         .role_name(role_name)
         .policy_arn(BASIC_EXECUTION_POLICY_ARN)
         .send()
         .await
-        .map_err(|err| {
-            miette!(
-                "AttachRolePolicy {role_name} failed: {}",
-                DisplayErrorContext(&err)
-            )
-        })?;
+        .map_err(|err| AwsError::call(format!("AttachRolePolicy {role_name}"), &err))?;
     client
         .wait_until_role_exists()
         .role_name(role_name)
         .wait(Duration::from_secs(60))
         .await
-        .map_err(|err| {
-            miette!(
-                "waiting for role {role_name}: {}",
-                DisplayErrorContext(&err)
-            )
-        })?;
+        .map_err(|err| AwsError::call(format!("waiting for role {role_name}"), &err))?;
     Ok((arn, true))
 }
 

@@ -2,12 +2,11 @@
 //! numbered version, find the latest version, delete.
 use std::time::Duration;
 
+use super::AwsError;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::client::Waiters;
-use aws_sdk_lambda::error::DisplayErrorContext;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionConfiguration, Runtime};
-use miette::miette;
 
 /// How long the SDK waiters may take for a function to become active or updated.
 const WAIT: Duration = Duration::from_secs(300);
@@ -44,18 +43,11 @@ pub enum DeleteOutcome {
     Replicated(String),
 }
 
-fn lambda_err<E>(what: &str, err: &E) -> miette::Report
-where
-    E: std::error::Error + 'static,
-{
-    miette!("{what} failed: {}", DisplayErrorContext(err))
-}
-
 /// The function's configuration, or None when it does not exist.
 pub async fn get_function(
     client: &Client,
     name: &str,
-) -> miette::Result<Option<FunctionConfiguration>> {
+) -> Result<Option<FunctionConfiguration>, AwsError> {
     match client.get_function().function_name(name).send().await {
         Ok(out) => Ok(out.configuration),
         Err(err)
@@ -65,7 +57,7 @@ pub async fn get_function(
         {
             Ok(None)
         }
-        Err(err) => Err(lambda_err(&format!("GetFunction {name}"), &err)),
+        Err(err) => Err(AwsError::call(format!("GetFunction {name}"), &err)),
     }
 }
 
@@ -78,7 +70,7 @@ pub async fn create_function(
     role_arn: &str,
     zip: Vec<u8>,
     settings: &EdgeFunctionSettings,
-) -> miette::Result<()> {
+) -> Result<(), AwsError> {
     let mut delay = Duration::from_secs(2);
     for attempt in 1..=6 {
         let result = client
@@ -112,16 +104,18 @@ pub async fn create_function(
                 tokio::time::sleep(delay).await;
                 delay *= 2;
             }
-            Err(err) => return Err(lambda_err(&format!("CreateFunction {name}"), &err)),
+            Err(err) => return Err(AwsError::call(format!("CreateFunction {name}"), &err)),
         }
     }
-    Err(miette!(
-        "CreateFunction {name} failed: the role never became assumable"
-    ))
+    Err(AwsError {
+        operation: format!("CreateFunction {name}"),
+        detail: "the execution role never became assumable".into(),
+        help: Some("IAM changes take a while to propagate: run the command again".into()),
+    })
 }
 
 /// Uploads new code ($LATEST).
-pub async fn update_code(client: &Client, name: &str, zip: Vec<u8>) -> miette::Result<()> {
+pub async fn update_code(client: &Client, name: &str, zip: Vec<u8>) -> Result<(), AwsError> {
     client
         .update_function_code()
         .function_name(name)
@@ -129,7 +123,7 @@ pub async fn update_code(client: &Client, name: &str, zip: Vec<u8>) -> miette::R
         .architectures(Architecture::X8664)
         .send()
         .await
-        .map_err(|err| lambda_err(&format!("UpdateFunctionCode {name}"), &err))?;
+        .map_err(|err| AwsError::call(format!("UpdateFunctionCode {name}"), &err))?;
     Ok(())
 }
 
@@ -138,7 +132,7 @@ pub async fn update_settings(
     client: &Client,
     name: &str,
     settings: &EdgeFunctionSettings,
-) -> miette::Result<()> {
+) -> Result<(), AwsError> {
     client
         .update_function_configuration()
         .function_name(name)
@@ -149,29 +143,29 @@ pub async fn update_settings(
         .description(&settings.description)
         .send()
         .await
-        .map_err(|err| lambda_err(&format!("UpdateFunctionConfiguration {name}"), &err))?;
+        .map_err(|err| AwsError::call(format!("UpdateFunctionConfiguration {name}"), &err))?;
     Ok(())
 }
 
 /// Waits (SDK waiter) until the function is Active after creation.
-pub async fn wait_active(client: &Client, name: &str) -> miette::Result<()> {
+pub async fn wait_active(client: &Client, name: &str) -> Result<(), AwsError> {
     client
         .wait_until_function_active_v2()
         .function_name(name)
         .wait(WAIT)
         .await
-        .map_err(|err| lambda_err(&format!("waiting for {name} to become active"), &err))?;
+        .map_err(|err| AwsError::call(format!("waiting for {name} to become active"), &err))?;
     Ok(())
 }
 
 /// Waits (SDK waiter) until the last update of the function is done.
-pub async fn wait_updated(client: &Client, name: &str) -> miette::Result<()> {
+pub async fn wait_updated(client: &Client, name: &str) -> Result<(), AwsError> {
     client
         .wait_until_function_updated_v2()
         .function_name(name)
         .wait(WAIT)
         .await
-        .map_err(|err| lambda_err(&format!("waiting for the update of {name}"), &err))?;
+        .map_err(|err| AwsError::call(format!("waiting for the update of {name}"), &err))?;
     Ok(())
 }
 
@@ -180,22 +174,22 @@ pub async fn publish_version(
     client: &Client,
     name: &str,
     code_sha256: &str,
-) -> miette::Result<PublishedVersion> {
+) -> Result<PublishedVersion, AwsError> {
     let out = client
         .publish_version()
         .function_name(name)
         .code_sha256(code_sha256)
         .send()
         .await
-        .map_err(|err| lambda_err(&format!("PublishVersion {name}"), &err))?;
+        .map_err(|err| AwsError::call(format!("PublishVersion {name}"), &err))?;
     let version = out
         .version
         .as_deref()
         .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| miette!("PublishVersion {name} returned no numbered version"))?;
+        .ok_or_else(|| AwsError::missing(format!("PublishVersion {name}"), "numbered version"))?;
     let arn = out
         .function_arn
-        .ok_or_else(|| miette!("PublishVersion {name} returned no ARN"))?;
+        .ok_or_else(|| AwsError::missing(format!("PublishVersion {name}"), "FunctionArn"))?;
     Ok(PublishedVersion {
         version,
         arn,
@@ -207,7 +201,7 @@ pub async fn publish_version(
 pub async fn latest_version(
     client: &Client,
     name: &str,
-) -> miette::Result<Option<PublishedVersion>> {
+) -> Result<Option<PublishedVersion>, AwsError> {
     let mut best: Option<PublishedVersion> = None;
     let mut marker: Option<String> = None;
     loop {
@@ -217,7 +211,7 @@ pub async fn latest_version(
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|err| lambda_err(&format!("ListVersionsByFunction {name}"), &err))?;
+            .map_err(|err| AwsError::call(format!("ListVersionsByFunction {name}"), &err))?;
         for v in page.versions.unwrap_or_default() {
             let Some(number) = v.version.as_deref().and_then(|s| s.parse::<u64>().ok()) else {
                 continue; // $LATEST
@@ -246,7 +240,7 @@ pub async fn latest_version(
 }
 
 /// Deletes the function (all versions), telling replicas apart from other failures.
-pub async fn delete_function(client: &Client, name: &str) -> miette::Result<DeleteOutcome> {
+pub async fn delete_function(client: &Client, name: &str) -> Result<DeleteOutcome, AwsError> {
     match client.delete_function().function_name(name).send().await {
         Ok(_) => Ok(DeleteOutcome::Deleted),
         Err(err) => match err.as_service_error() {
@@ -257,7 +251,7 @@ pub async fn delete_function(client: &Client, name: &str) -> miette::Result<Dele
             {
                 Ok(DeleteOutcome::Replicated(e.to_string()))
             }
-            _ => Err(lambda_err(&format!("DeleteFunction {name}"), &err)),
+            _ => Err(AwsError::call(format!("DeleteFunction {name}"), &err)),
         },
     }
 }

@@ -31,6 +31,43 @@ pub struct AwsOptions {
 /// whose API lives there. [AWS CloudFront Developer Guide, "Restrictions on Lambda@Edge"]
 pub const EDGE_REGION: &str = "us-east-1";
 
+/// Why an AWS call failed: the operation, what the SDK reported (its error context: the
+/// service's code and message, or the dispatch failure), and the fix where one is known.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{operation} failed: {detail}")]
+pub struct AwsError {
+    pub operation: String,
+    pub detail: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+impl AwsError {
+    /// A failed SDK call; `err` is an SDK error (`SdkError<…>`), rendered with its context.
+    pub fn call<E: std::error::Error + 'static>(operation: impl Into<String>, err: &E) -> Self {
+        Self {
+            operation: operation.into(),
+            detail: aws_sdk_cloudfront::error::DisplayErrorContext(err).to_string(),
+            help: None,
+        }
+    }
+
+    /// A call that succeeded without a field the CLI needs.
+    pub fn missing(operation: impl Into<String>, field: &str) -> Self {
+        Self {
+            operation: operation.into(),
+            detail: format!("the answer has no {field}"),
+            help: None,
+        }
+    }
+
+    /// The same error with the fix.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
 /// Loads the SDK configuration from the standard chain plus the global options.
 /// `region` overrides both `--region` and the environment (used to pin us-east-1).
 pub async fn sdk_config(aws: &AwsOptions, region: Option<&str>) -> SdkConfig {

@@ -5,7 +5,8 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use miette::IntoDiagnostic;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use edge::EventType;
 use serde::Serialize;
 
 use crate::aws::cloudfront::{self, ApplyOutcome};
@@ -13,9 +14,14 @@ use crate::cli::GlobalArgs;
 use crate::output::{OutputFormat, print_result};
 use crate::plan::arn::FunctionVersionArn;
 use crate::plan::associations::{
-    AttachRequest, BehaviorTarget, DetachRequest, EdgeEventType, FunctionSelector, plan_attach,
-    plan_detach,
+    AttachRequest, BehaviorTarget, DetachRequest, FunctionSelector, plan_attach, plan_detach,
 };
+
+/// The clap parser for an `--event-type` argument (CloudFront's names).
+pub fn event_type_parser() -> impl TypedValueParser<Value = EventType> {
+    PossibleValuesParser::new(EventType::ALL.map(EventType::as_str))
+        .try_map(|name| name.parse::<EventType>())
+}
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
@@ -26,8 +32,8 @@ pub struct AttachArgs {
     #[arg(long)]
     pub function_arn: String,
     /// The CloudFront event to run on.
-    #[arg(long, value_enum, default_value_t = EdgeEventType::OriginRequest)]
-    pub event_type: EdgeEventType,
+    #[arg(long, value_parser = event_type_parser(), default_value = "origin-request")]
+    pub event_type: EventType,
     /// Cache behavior path pattern (default: the default cache behavior).
     #[arg(long)]
     pub path_pattern: Option<String>,
@@ -51,8 +57,8 @@ pub struct DetachArgs {
     #[arg(long)]
     pub function_arn: String,
     /// Only this event type (default: any).
-    #[arg(long, value_enum)]
-    pub event_type: Option<EdgeEventType>,
+    #[arg(long, value_parser = event_type_parser())]
+    pub event_type: Option<EventType>,
     /// Cache behavior path pattern (default: the default cache behavior).
     #[arg(long, conflicts_with = "all_behaviors")]
     pub path_pattern: Option<String>,
@@ -91,7 +97,7 @@ fn print_outcome(format: OutputFormat, distribution: &str, outcome: &ApplyOutcom
 }
 
 pub async fn run_attach(args: AttachArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let function = FunctionVersionArn::parse(&args.function_arn).into_diagnostic()?;
+    let function = FunctionVersionArn::parse(&args.function_arn)?;
     let request = AttachRequest {
         function,
         event_type: args.event_type,

@@ -4,14 +4,13 @@ use std::process::ExitCode;
 
 use alb_canary::{ProbeResult, Summary};
 use clap::{Args, Subcommand};
-use miette::{IntoDiagnostic, miette};
+use miette::IntoDiagnostic;
 use serde::Serialize;
 
-use crate::aws::canary::{
-    DEFAULT_SCHEDULE, InstallRequest, apply_install, parse_function_arn, plan_install,
-};
+use crate::aws::canary::apply_install;
 use crate::cli::GlobalArgs;
 use crate::output::{OutputFormat, Progress, print_result};
+use crate::plan::canary::{DEFAULT_SCHEDULE, InstallRequest, plan_install};
 
 #[derive(Debug, Subcommand)]
 pub enum CanaryCommand {
@@ -73,14 +72,12 @@ struct RunOutput<'a> {
 }
 
 async fn run_once(args: RunArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let config = alb_canary::config::load_file(&args.targets).map_err(|e| miette!("{e}"))?;
-    let results = alb_canary::probe_all(&config)
-        .await
-        .map_err(|e| miette!("{e}"))?;
+    let config = alb_canary::config::load_file(&args.targets).into_diagnostic()?;
+    let results = alb_canary::probe_all(&config).await.into_diagnostic()?;
     if args.emf {
         // Locked only after the probes: stderr also carries the logs.
         alb_canary::write_emf(&results, config.namespace(), &mut std::io::stderr().lock())
-            .map_err(|e| miette!("{e}"))?;
+            .into_diagnostic()?;
     }
     let summary = Summary::new(results);
     print_result(
@@ -147,7 +144,7 @@ pub fn render_table(results: &[ProbeResult]) -> String {
 }
 
 async fn install(args: InstallArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let config = alb_canary::config::load_file(&args.targets).map_err(|e| miette!("{e}"))?;
+    let config = alb_canary::config::load_file(&args.targets).into_diagnostic()?;
     let request = InstallRequest {
         function_arn: args.function_arn.clone(),
         config,
@@ -180,12 +177,9 @@ async fn install(args: InstallArgs, global: &GlobalArgs) -> miette::Result<ExitC
         });
         return Ok(ExitCode::SUCCESS);
     }
-    let function = parse_function_arn(&args.function_arn).into_diagnostic()?;
-    let progress = Progress::start(format!(
-        "installing the canary schedule in {}",
-        function.region
-    ));
-    let regional = crate::aws::sdk_config(&global.aws, Some(&function.region)).await;
+    let progress = Progress::start(format!("installing the canary schedule in {}", plan.region));
+    // The plan's region is the function ARN's: the rule, permission and canary alarms go there.
+    let regional = crate::aws::sdk_config(&global.aws, Some(&plan.region)).await;
     let us_east_1 = crate::aws::sdk_config(&global.aws, Some(crate::aws::EDGE_REGION)).await;
     let outcome = apply_install(&plan, &regional, &us_east_1).await?;
     progress.finish(format!(

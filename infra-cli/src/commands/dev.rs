@@ -1,20 +1,28 @@
 //! `edgekit dev`: a local CloudFront + ALB emulator in front of an origin (the embedded echo
-//! by default). The emulator itself lives in [`crate::dev`].
+//! by default). This file turns the flags into checked [`Settings`] once; the emulator itself
+//! lives in [`crate::dev`].
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
+use http::StatusCode;
 
 use crate::cli::GlobalArgs;
-use crate::dev::settings::{AlbMode, Mode, OriginRequestPolicy};
+use crate::dev::DevError;
+use crate::dev::settings::{
+    AlbMode, AlbSettings, CloudFrontSettings, DevConfigFile, HandlerFiles, KeycloakSettings,
+    OriginRequestPolicy, OriginTarget, Settings, absolute, custom_origin_headers, verify_rule,
+};
+use crate::mode::DeploymentMode;
 
 /// Options of `edgekit dev`.
 #[derive(Debug, Args)]
 pub struct DevArgs {
     /// Deployment mode to emulate.
-    #[arg(long, value_enum, default_value_t = Mode::Cloudfront)]
-    pub mode: Mode,
+    #[arg(long, value_enum, default_value_t = DeploymentMode::Cloudfront)]
+    pub mode: DeploymentMode,
     /// The app (http://host:port). Default: an embedded echo origin.
     #[arg(long, value_name = "URL")]
     pub origin: Option<String>,
@@ -93,8 +101,131 @@ fn parse_error_status(value: &str) -> Result<u16, String> {
 }
 
 pub async fn run(args: DevArgs, _global: &GlobalArgs) -> miette::Result<ExitCode> {
-    crate::dev::server::run(args)
-        .await
-        .map_err(|err| miette::miette!("edgekit dev: {err}"))?;
+    // Keeps the source chain and the help of the error.
+    let fail = |err: DevError| miette::Report::new(err).wrap_err("edgekit dev");
+    let settings = args.resolve().map_err(fail)?;
+    crate::dev::server::run(&settings).await.map_err(fail)?;
     Ok(ExitCode::SUCCESS)
+}
+
+impl DevArgs {
+    /// Checks every flag and the `--config` file before anything starts. Flags that only
+    /// matter with CloudFront (handlers, `--keycloak-origin`) are only checked in the modes
+    /// that have it, as they are ignored in the others.
+    pub fn resolve(self) -> Result<Settings, DevError> {
+        let file = match &self.config {
+            Some(path) => DevConfigFile::load(path)?,
+            None => DevConfigFile::default(),
+        };
+        let custom_origin_headers =
+            custom_origin_headers(&file.custom_origin_headers, &self.custom_origin_header)?;
+        let origin = self
+            .origin
+            .as_deref()
+            .map(|url| OriginTarget::parse("--origin", url))
+            .transpose()?;
+        let forwarded_proto = file.forwarded_proto.clone().unwrap_or_default();
+        let alb = AlbSettings {
+            mode: self.alb_mode(),
+            verify: if self.alb_verify {
+                Some(verify_rule(&forwarded_proto)?)
+            } else {
+                None
+            },
+            timeout: Duration::from_secs(self.origin_timeout),
+        };
+        let cloudfront = if self.mode.enable_cloudfront() {
+            Some(self.cloudfront(&file, forwarded_proto, custom_origin_headers)?)
+        } else {
+            None
+        };
+        Ok(Settings {
+            mode: self.mode,
+            origin,
+            echo_listen: self.echo_listen,
+            listen: self.listen,
+            http_listen: self.http_listen,
+            alb_listen: self.alb_listen(),
+            alb,
+            cloudfront,
+            tls_names: self.tls_name,
+            node: self.node,
+            log_requests: !self.quiet,
+        })
+    }
+
+    /// `--alb off` means "CloudFront talks to the origin"; without CloudFront the ALB stays.
+    fn alb_mode(&self) -> AlbMode {
+        match (self.mode.enable_cloudfront(), self.alb) {
+            (false, AlbMode::Off) => AlbMode::XfpOverwrite,
+            (_, alb) => alb,
+        }
+    }
+
+    /// The ALB listener reached directly: the HTTP listener CloudFront uses, or in dual mode
+    /// the custom domain's HTTPS listener (on by default there). None without CloudFront:
+    /// the viewer listeners are the ALB's then.
+    fn alb_listen(&self) -> Option<SocketAddr> {
+        let dual_default = SocketAddr::from(([127, 0, 0, 1], 9443));
+        match self.mode {
+            DeploymentMode::Dual => Some(self.alb_listen.unwrap_or(dual_default)),
+            DeploymentMode::Cloudfront => self.alb_listen,
+            DeploymentMode::CustomDomain | DeploymentMode::Development => None,
+        }
+    }
+
+    fn cloudfront(
+        &self,
+        file: &DevConfigFile,
+        forwarded_proto: forwarded_proto::Config,
+        custom_origin_headers: Vec<(String, String)>,
+    ) -> Result<CloudFrontSettings, DevError> {
+        let handler = |path: &Option<PathBuf>| path.as_deref().map(absolute).transpose();
+        // The order in which a missing file is reported: origin-request first, as before.
+        let origin_request = handler(&self.origin_request_js)?;
+        let handlers = HandlerFiles {
+            viewer_request: handler(&self.viewer_request_js)?,
+            origin_request,
+            origin_response: handler(&self.origin_response_js)?,
+            viewer_response: handler(&self.viewer_response_js)?,
+        };
+        Ok(CloudFrontSettings {
+            handlers,
+            forwarded_proto: (!self.no_forwarded_proto).then_some(forwarded_proto),
+            custom_origin_headers,
+            policy: self.origin_request_policy,
+            function_error_status: StatusCode::from_u16(self.function_error_status)
+                .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            keycloak: self.keycloak(file)?,
+        })
+    }
+
+    /// The Keycloak distribution: keycloak-host with the config file's settings, or by
+    /// default the listener's own names as the public hosts.
+    fn keycloak(&self, file: &DevConfigFile) -> Result<Option<KeycloakSettings>, DevError> {
+        let Some(url) = &self.keycloak_origin else {
+            return Ok(None);
+        };
+        let origin = OriginTarget::parse("--keycloak-origin", url)?;
+        let port = self.keycloak_listen.port();
+        let config = match &file.keycloak_host {
+            Some(config) => config.clone(),
+            None => keycloak_host::Config {
+                public_hosts: vec![format!("localhost:{port}"), format!("127.0.0.1:{port}")],
+                ..keycloak_host::Config::default()
+            },
+        };
+        <keycloak_host::KeycloakHost as edge::EdgeFunction>::check_config(&config).map_err(
+            |err| DevError::Config {
+                path: self.config.clone().unwrap_or_default(),
+                field: format!("keycloak_host.{}", err.field),
+                reason: err.reason,
+            },
+        )?;
+        Ok(Some(KeycloakSettings {
+            origin,
+            config,
+            listen: self.keycloak_listen,
+        }))
+    }
 }

@@ -7,21 +7,22 @@ use std::process::ExitCode;
 
 use base64::Engine;
 use clap::{Args, Subcommand};
-use miette::{IntoDiagnostic, miette};
+use miette::miette;
 use rand::RngCore;
 use serde::Serialize;
 
 use crate::aws::cloudfront::{self, DistributionInfo};
 use crate::aws::lambda;
 use crate::cli::GlobalArgs;
-use crate::functions::EdgeFunction;
+use crate::functions::Function;
+use crate::mode::DeploymentMode;
 use crate::output::{Progress, print_result};
 use crate::plan::PlanError;
 use crate::plan::arn::{FunctionVersionArn, is_version_of};
-use crate::plan::associations::{AttachRequest, BehaviorTarget, EdgeEventType, plan_attach};
+use crate::plan::associations::{AttachRequest, BehaviorTarget, plan_attach};
 use crate::plan::distribution::{
-    DEFAULT_ORIGIN_READ_TIMEOUT, DeploymentMode, DistributionRole, ModeOptions,
-    ORIGIN_VERIFY_HEADER, build_config, plan_mode,
+    DEFAULT_ORIGIN_READ_TIMEOUT, DistributionRole, ModeOptions, ModePlan, ORIGIN_VERIFY_HEADER,
+    build_config, plan_mode,
 };
 
 use super::publish::default_function_name;
@@ -124,13 +125,6 @@ fn check_secret(secret: &str) -> miette::Result<()> {
     Ok(())
 }
 
-fn role_function(role: DistributionRole) -> EdgeFunction {
-    match role {
-        DistributionRole::Registry => EdgeFunction::ForwardedProto,
-        DistributionRole::Keycloak => EdgeFunction::KeycloakHost,
-    }
-}
-
 pub async fn run(cmd: DistributionCommand, global: &GlobalArgs) -> miette::Result<ExitCode> {
     match cmd {
         DistributionCommand::Create(args) => create(args, global).await,
@@ -148,8 +142,7 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         certificate_arn: args.certificate_arn.clone(),
         name: args.name.clone(),
         origin_read_timeout: args.origin_read_timeout,
-    })
-    .into_diagnostic()?;
+    })?;
     if let Some(secret) = &args.origin_verify_secret {
         check_secret(secret)?;
     }
@@ -186,82 +179,12 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         args.mode.deployment_mode_output(),
         args.name
     ));
-    // The functions to attach: the newest numbered version of each published function.
-    let mut functions: Vec<(DistributionRole, FunctionVersionArn)> = Vec::new();
-    if args.attach {
-        let lambda_client = lambda::client(&global.aws).await;
-        for spec in &plan.distributions {
-            let function = role_function(spec.role);
-            let name = match spec.role {
-                DistributionRole::Registry => args.forwarded_proto_function.clone(),
-                DistributionRole::Keycloak => args.keycloak_host_function.clone(),
-            }
-            .unwrap_or_else(|| default_function_name(function));
-            let latest = lambda::latest_version(&lambda_client, &name)
-                .await
-                .map_err(|err| {
-                    miette!(
-                        help = format!("publish it first: `edgekit publish {function}`"),
-                        "no published version of {name} to attach: {err}"
-                    )
-                })?
-                .ok_or_else(|| {
-                    miette!(
-                        help = format!("publish it first: `edgekit publish {function}`"),
-                        "{name} has no published version to attach"
-                    )
-                })?;
-            functions.push((
-                spec.role,
-                FunctionVersionArn::parse(&latest.arn).into_diagnostic()?,
-            ));
-        }
-    }
-    let existing = cloudfront::list_distributions(&cf).await?;
-    let mut generated: Option<String> = None;
-    for spec in &plan.distributions {
-        let function = functions
-            .iter()
-            .find(|(role, _)| *role == spec.role)
-            .map(|(_, arn)| arn.clone());
-        let found: Option<&DistributionInfo> =
-            existing.iter().find(|d| d.comment == spec.comment());
-        let (info, created) = match found {
-            Some(info) => {
-                progress.update(format!(
-                    "found {} distribution {}",
-                    spec.role.as_str(),
-                    info.id
-                ));
-                if let Some(arn) = &function {
-                    attach_existing(&cf, &info.id, arn, &progress).await?;
-                }
-                (info.clone(), false)
-            }
-            None => {
-                let secret = match &args.origin_verify_secret {
-                    Some(secret) => secret.clone(),
-                    None => generated.get_or_insert_with(generate_secret).clone(),
-                };
-                let config = build_config(
-                    spec,
-                    &args.origin_verify_header,
-                    &secret,
-                    function.as_ref().map(|f| f.to_string()).as_deref(),
-                )
-                .into_diagnostic()?;
-                progress.update(format!("creating the {} distribution", spec.role.as_str()));
-                (cloudfront::create_distribution(&cf, config).await?, true)
-            }
-        };
-        report.distributions.push(DistributionEntry {
-            id: info.id.clone(),
-            domain_name: info.domain_name.clone(),
-            role: spec.role,
-            created,
-            function_arn: function.map(|f| f.to_string()),
-        });
-    }
+    let functions = if args.attach {
+        latest_versions(&args, &plan, global).await?
+    } else {
+        Vec::new()
+    };
+    let generated = create_or_find(&args, &plan, &functions, &cf, &progress, &mut report).await?;
     let created_any = report.distributions.iter().any(|d| d.created);
     progress.finish(if created_any {
         "distributions created; CloudFront deploys them in a few minutes (`edgekit wait`)"
@@ -290,6 +213,96 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// The function to attach on each distribution: the newest numbered version of each
+/// published function.
+async fn latest_versions(
+    args: &CreateArgs,
+    plan: &ModePlan,
+    global: &GlobalArgs,
+) -> miette::Result<Vec<(DistributionRole, FunctionVersionArn)>> {
+    let mut functions = Vec::new();
+    let lambda_client = lambda::client(&global.aws).await;
+    for spec in &plan.distributions {
+        let Some(function) = Function::for_distribution(spec.role.as_str()) else {
+            continue;
+        };
+        let name = match spec.role {
+            DistributionRole::Registry => args.forwarded_proto_function.clone(),
+            DistributionRole::Keycloak => args.keycloak_host_function.clone(),
+        }
+        .unwrap_or_else(|| default_function_name(function));
+        let publish_first = format!("publish it first: `edgekit publish {function}`");
+        let latest = lambda::latest_version(&lambda_client, &name)
+            .await
+            .map_err(|err| miette::Report::new(err.with_help(publish_first.clone())))?
+            .ok_or_else(|| {
+                miette!(
+                    help = publish_first,
+                    "{name} has no published version to attach"
+                )
+            })?;
+        functions.push((spec.role, FunctionVersionArn::parse(&latest.arn)?));
+    }
+    Ok(functions)
+}
+
+/// Finds each planned distribution by its comment (attaching the function to an existing
+/// one) or creates it; returns the origin-verify secret when one was generated.
+async fn create_or_find(
+    args: &CreateArgs,
+    plan: &ModePlan,
+    functions: &[(DistributionRole, FunctionVersionArn)],
+    cf: &aws_sdk_cloudfront::Client,
+    progress: &Progress,
+    report: &mut CreateReport,
+) -> miette::Result<Option<String>> {
+    let existing = cloudfront::list_distributions(cf).await?;
+    let mut generated: Option<String> = None;
+    for spec in &plan.distributions {
+        let function = functions
+            .iter()
+            .find(|(role, _)| *role == spec.role)
+            .map(|(_, arn)| arn.clone());
+        let found: Option<&DistributionInfo> =
+            existing.iter().find(|d| d.comment == spec.comment());
+        let (info, created) = match found {
+            Some(info) => {
+                progress.update(format!(
+                    "found {} distribution {}",
+                    spec.role.as_str(),
+                    info.id
+                ));
+                if let Some(arn) = &function {
+                    attach_existing(cf, &info.id, arn, progress).await?;
+                }
+                (info.clone(), false)
+            }
+            None => {
+                let secret = match &args.origin_verify_secret {
+                    Some(secret) => secret.clone(),
+                    None => generated.get_or_insert_with(generate_secret).clone(),
+                };
+                let config = build_config(
+                    spec,
+                    &args.origin_verify_header,
+                    &secret,
+                    function.as_ref().map(|f| f.to_string()).as_deref(),
+                )?;
+                progress.update(format!("creating the {} distribution", spec.role.as_str()));
+                (cloudfront::create_distribution(cf, config).await?, true)
+            }
+        };
+        report.distributions.push(DistributionEntry {
+            id: info.id.clone(),
+            domain_name: info.domain_name.clone(),
+            role: spec.role,
+            created,
+            function_arn: function.map(|f| f.to_string()),
+        });
+    }
+    Ok(generated)
+}
+
 /// Attaches (or upgrades to) the function version on an existing distribution.
 async fn attach_existing(
     cf: &aws_sdk_cloudfront::Client,
@@ -300,7 +313,7 @@ async fn attach_existing(
     progress.update(format!("attaching {arn} to {id}"));
     let request = AttachRequest {
         function: arn.clone(),
-        event_type: EdgeEventType::OriginRequest,
+        event_type: edge::EventType::OriginRequest,
         include_body: false,
         target: BehaviorTarget::Default,
         replace: false,

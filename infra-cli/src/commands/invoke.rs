@@ -3,14 +3,15 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::Args;
-use edge::function::{EdgeFunction, config_from_json, event_from_json};
-use edge::{EdgeResult, Violation};
-use forwarded_proto::ForwardedProto;
-use keycloak_host::KeycloakHost;
+use edge::function::event_from_json;
+use edge::policy::ConfigProblem;
+use edge::{EdgeError, EdgeResult, Violation};
 
 use crate::cli::GlobalArgs;
-use crate::functions::EdgeFunction as Function;
+use crate::functions::{Configured, Function};
 
 /// Exit code for input that could not be read: bad event JSON or bad config.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -20,7 +21,7 @@ pub const EXIT_REJECTED: u8 = 1;
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
     /// The edge function to run.
-    #[arg(value_enum)]
+    #[arg(value_parser = Function::value_parser())]
     pub function: Function,
     /// A Lambda@Edge event (JSON), e.g. events/origin-request-cloudfront-mode.json.
     #[arg(long)]
@@ -39,77 +40,108 @@ pub struct InvokeArgs {
     pub compact: bool,
 }
 
-pub fn run(args: InvokeArgs, _global: &GlobalArgs) -> miette::Result<ExitCode> {
-    match args.function {
-        Function::ForwardedProto => invoke::<ForwardedProto>(&args),
-        Function::KeycloakHost => invoke::<KeycloakHost>(&args),
+/// Why `edgekit invoke` could not give a result CloudFront would accept.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum InvokeError {
+    #[error("cannot read {}", path.display())]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: invalid {function} config", path.display())]
+    #[diagnostic(help("the keys and their meaning are in the README, \"The edge functions\""))]
+    Config {
+        path: PathBuf,
+        function: Function,
+        #[source]
+        problem: ConfigProblem,
+    },
+    #[error("{function} needs a config")]
+    #[diagnostic(help("pass --config FILE, e.g. events/config-{function}.json"))]
+    NoDefaults {
+        function: Function,
+        #[source]
+        problem: ConfigProblem,
+    },
+    #[error("{}: not a Lambda@Edge event", path.display())]
+    #[diagnostic(help("fixtures to start from are in events/"))]
+    BadEvent {
+        path: PathBuf,
+        #[source]
+        source: EdgeError,
+    },
+    #[error("{function} refused the event: {reason}")]
+    Refused { function: Function, reason: String },
+    #[error(
+        "CloudFront would reject this result (502 LambdaValidationError): {} violation(s)",
+        violations.len()
+    )]
+    #[diagnostic(help("{}", violation_list(violations)))]
+    Rejected { violations: Vec<Violation> },
+}
+
+impl InvokeError {
+    /// The exit status: bad input (event or config) or a result CloudFront would refuse.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Refused { .. } | Self::Rejected { .. } => EXIT_REJECTED,
+            _ => EXIT_BAD_INPUT,
+        }
     }
 }
 
-fn invoke<F: EdgeFunction>(args: &InvokeArgs) -> miette::Result<ExitCode> {
-    let config = match load_config::<F>(args.config.as_deref()) {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
+fn violation_list(violations: &[Violation]) -> String {
+    let lines: Vec<String> = violations.iter().map(|v| format!("- {v}")).collect();
+    lines.join("\n")
+}
+
+pub fn run(args: InvokeArgs, _global: &GlobalArgs) -> miette::Result<ExitCode> {
+    let function = load_config(args.function, args.config.as_deref())?;
+    let bytes = std::fs::read(&args.event).map_err(|source| InvokeError::ReadFile {
+        path: args.event.clone(),
+        source,
+    })?;
+    let bad_event = |source| InvokeError::BadEvent {
+        path: args.event.clone(),
+        source,
     };
-    let bytes = match std::fs::read(&args.event) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            eprintln!("error: cannot read {}: {err}", args.event.display());
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
-    };
-    let event = match event_from_json(&bytes) {
-        Ok(event) => event,
-        Err(err) => {
-            eprintln!("error: {}: {err}", args.event.display());
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
-    };
-    let original = match event.cf() {
-        Ok(cf) => cf.clone(),
-        Err(err) => {
-            eprintln!("error: {}: {err}", args.event.display());
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
-    };
-    let result = match F::handle(&config, event) {
-        Ok(result) => result,
-        Err(err) => {
-            eprintln!("error: {} refused the event: {err}", F::NAME);
-            return Ok(ExitCode::from(EXIT_REJECTED));
-        }
-    };
+    let event = event_from_json(&bytes).map_err(bad_event)?;
+    let original = event.cf().map_err(bad_event)?.clone();
+    let result = function
+        .handle(event)
+        .map_err(|reason| InvokeError::Refused {
+            function: args.function,
+            reason,
+        })?;
     print_edge_result(&result, args.compact)?;
-    if args.validate
-        && !args.no_validate
-        && let Err(violations) = edge::validate(original.config.event_type, &original, &result)
-    {
-        report_violations(&violations);
-        return Ok(ExitCode::from(EXIT_REJECTED));
+    if args.validate && !args.no_validate {
+        edge::validate(original.config.event_type, &original, &result)
+            .map_err(|violations| InvokeError::Rejected { violations })?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads and checks a config file, or the defaults; the message names the field and the fix.
-pub fn load_config<F: EdgeFunction>(path: Option<&Path>) -> Result<F::Config, String> {
+/// Reads and checks a config file, or the defaults.
+pub fn load_config(
+    function: Function,
+    path: Option<&Path>,
+) -> Result<Arc<dyn Configured>, InvokeError> {
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-            config_from_json::<F>(&text).map_err(|problem| {
-                format!("{}: invalid {} config: {problem}", path.display(), F::NAME)
+            let text = std::fs::read_to_string(path).map_err(|source| InvokeError::ReadFile {
+                path: path.to_owned(),
+                source,
+            })?;
+            function.load(&text).map_err(|problem| InvokeError::Config {
+                path: path.to_owned(),
+                function,
+                problem,
             })
         }
-        None => {
-            let config = F::Config::default();
-            F::check_config(&config).map_err(|problem| {
-                format!("{} needs a config (--config FILE): {problem}", F::NAME)
-            })?;
-            Ok(config)
-        }
+        None => function
+            .load_defaults()
+            .map_err(|problem| InvokeError::NoDefaults { function, problem }),
     }
 }
 
@@ -122,14 +154,4 @@ fn print_edge_result(result: &EdgeResult, compact: bool) -> miette::Result<()> {
     .map_err(|err| miette::miette!("could not serialise the result: {err}"))?;
     println!("{json}");
     Ok(())
-}
-
-fn report_violations(violations: &[Violation]) {
-    eprintln!(
-        "error: CloudFront would reject this result (502 LambdaValidationError): {} violation(s)",
-        violations.len()
-    );
-    for violation in violations {
-        eprintln!("  - {violation}");
-    }
 }

@@ -7,15 +7,15 @@ use miette::{IntoDiagnostic, WrapErr};
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::functions::EdgeFunction;
+use crate::functions::Function;
 use crate::output::{Progress, print_result};
 use crate::packaging::{self, HANDLER, RUNTIME, Trigger};
 
 #[derive(Debug, Args)]
 pub struct PackageArgs {
     /// forwarded-proto or keycloak-host.
-    #[arg(value_enum)]
-    pub function: EdgeFunction,
+    #[arg(value_parser = Function::value_parser())]
+    pub function: Function,
     /// Function config (JSON, snake_case keys) validated and baked into the package;
     /// without it, the documented defaults.
     #[arg(long)]
@@ -30,7 +30,7 @@ pub struct PackageArgs {
 
 #[derive(Debug, Serialize)]
 struct PackageReport {
-    function: EdgeFunction,
+    function: Function,
     path: String,
     zip_bytes: u64,
     wasm_bytes: u64,
@@ -46,8 +46,7 @@ pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
         "building {} for wasm32-unknown-unknown",
         args.function
     ));
-    let built = packaging::build_package_for(args.function, args.config.as_deref(), args.trigger)
-        .map_err(|err| miette::miette!("{err}"))?;
+    let built = packaging::build_package_for(args.function, args.config.as_deref(), args.trigger)?;
     std::fs::write(&args.out, &built.zip)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;

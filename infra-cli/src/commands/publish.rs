@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::aws::{self, iam, lambda};
 use crate::cli::GlobalArgs;
-use crate::functions::EdgeFunction;
+use crate::functions::Function;
 use crate::output::{Progress, print_result};
 
 /// Default role name when `--role-arn` is not given.
@@ -27,8 +27,8 @@ const ORIGIN_TRIGGER_MAX_MEMORY_MB: i32 = 10_240;
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The edge function to publish.
-    #[arg(value_enum)]
-    pub function: EdgeFunction,
+    #[arg(value_parser = Function::value_parser())]
+    pub function: Function,
     /// Function config baked into the package (see `edgekit package`).
     #[arg(long, conflicts_with = "zip")]
     pub config: Option<PathBuf>,
@@ -54,13 +54,13 @@ pub struct PublishArgs {
 }
 
 /// The default Lambda function name of an edge function, e.g. `edgekit-forwarded-proto`.
-pub fn default_function_name(function: EdgeFunction) -> String {
-    format!("edgekit-{}", function.crate_name())
+pub fn default_function_name(function: Function) -> String {
+    format!("edgekit-{}", function.name())
 }
 
 #[derive(Debug, Serialize)]
 struct PublishReport {
-    function: EdgeFunction,
+    function: Function,
     function_name: String,
     version: u64,
     arn: String,
@@ -116,19 +116,15 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
             .wrap_err_with(|| format!("could not read --zip {}", path.display()))?,
         None => {
             crate::packaging::build_package(args.function, args.config.as_deref())
-                .map_err(|err| {
-                    miette!(
-                        help = "build it with `edgekit package`, then pass the zip with --zip",
-                        "could not package {}: {err}",
-                        args.function
-                    )
-                })?
+                .map_err(miette::Report::new)
+                .wrap_err_with(|| format!("could not package {}", args.function))?
                 .zip
         }
     };
     let sha = crate::packaging::code_sha256(&zip);
     let settings = lambda::EdgeFunctionSettings {
-        // The package is a Node.js handler loading the wasm (DESIGN.md, platform fact 1).
+        // The package is a Node.js handler loading the wasm (docs/platform.md, "Lambda@Edge
+        // runtimes and limits").
         runtime: Runtime::Nodejs22x,
         handler: "index.handler".to_owned(),
         memory_mb: args.memory,

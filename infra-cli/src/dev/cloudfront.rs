@@ -210,28 +210,10 @@ impl Distribution {
             .map_or("/", |pq| pq.as_str())
             .to_owned();
 
-        // Viewer protocol policy redirect-to-https: an HTTP request gets 301 (Moved
-        // Permanently) with the HTTPS URL. [CloudFront API Reference, CacheBehavior,
-        // ViewerProtocolPolicy; Developer Guide, "Require HTTPS for communication between
-        // viewers and CloudFront"]
+        // The viewer protocol policy answers before any function runs.
         if viewer == Proto::Http && self.redirect_to_https {
-            let name = strip_port(&host);
-            let location = if self.https_port == 443 {
-                format!("https://{name}{path_and_query}")
-            } else {
-                format!("https://{name}:{}{path_and_query}", self.https_port)
-            };
             notes.push("viewer protocol policy: redirect-to-https".into());
-            let mut response = Response::new(full(""));
-            *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
-            insert(response.headers_mut(), "location", &location);
-            response
-                .headers_mut()
-                .insert("server", HeaderValue::from_static("CloudFront"));
-            return Outcome {
-                response,
-                cache: CacheResult::Redirect,
-            };
+            return self.redirect(&host, &path_and_query);
         }
 
         let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES)
@@ -249,30 +231,7 @@ impl Distribution {
             }
         };
 
-        for removed in ["x-forwarded-proto", "x-real-ip"] {
-            if parts.headers.contains_key(removed) {
-                notes.push(format!("cloudfront: removed viewer {removed}"));
-            }
-        }
-        let mut headers = to_edge(&parts.headers, hidden_from_functions);
-        if !headers.contains("host") && !host.is_empty() {
-            headers.set("Host", host.as_str());
-        }
-        let (uri, querystring) = match path_and_query.split_once('?') {
-            Some((uri, query)) => (uri.to_owned(), query.to_owned()),
-            None => (path_and_query.clone(), String::new()),
-        };
-        let client_ip = peer.ip();
-        let mut request = Request {
-            client_ip: client_ip.to_string(),
-            headers,
-            method: parts.method.as_str().to_owned(),
-            querystring,
-            uri,
-            origin: Some(self.origin()),
-            body: None,
-            extra: Default::default(),
-        };
+        let mut request = self.viewer_request(&parts, &host, &path_and_query, peer, notes);
 
         if let Some(handler) = &self.triggers.viewer_request {
             match self
@@ -296,7 +255,76 @@ impl Distribution {
             }
         }
 
-        let forward = self.origin_request(&request, body, id, notes);
+        self.fetch(&request, body, id, notes).await
+    }
+
+    /// The viewer protocol policy's answer to an HTTP request: 301 (Moved Permanently) to the
+    /// HTTPS URL. [CloudFront API Reference, CacheBehavior, ViewerProtocolPolicy; Developer
+    /// Guide, "Require HTTPS for communication between viewers and CloudFront"]
+    fn redirect(&self, host: &str, path_and_query: &str) -> Outcome {
+        let name = strip_port(host);
+        let location = if self.https_port == 443 {
+            format!("https://{name}{path_and_query}")
+        } else {
+            format!("https://{name}:{}{path_and_query}", self.https_port)
+        };
+        let mut response = Response::new(full(""));
+        *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+        insert(response.headers_mut(), "location", &location);
+        response
+            .headers_mut()
+            .insert("server", HeaderValue::from_static("CloudFront"));
+        Outcome {
+            response,
+            cache: CacheResult::Redirect,
+        }
+    }
+
+    /// The request as the viewer-request trigger sees it: the headers CloudFront hides from
+    /// functions removed, Host from `:authority` for HTTP/2 viewers.
+    fn viewer_request(
+        &self,
+        parts: &Parts,
+        host: &str,
+        path_and_query: &str,
+        peer: SocketAddr,
+        notes: &mut Vec<String>,
+    ) -> Request {
+        for removed in ["x-forwarded-proto", "x-real-ip"] {
+            if parts.headers.contains_key(removed) {
+                notes.push(format!("cloudfront: removed viewer {removed}"));
+            }
+        }
+        let mut headers = to_edge(&parts.headers, hidden_from_functions);
+        if !headers.contains("host") && !host.is_empty() {
+            headers.set("Host", host);
+        }
+        let (uri, querystring) = match path_and_query.split_once('?') {
+            Some((uri, query)) => (uri.to_owned(), query.to_owned()),
+            None => (path_and_query.to_owned(), String::new()),
+        };
+        Request {
+            client_ip: peer.ip().to_string(),
+            headers,
+            method: parts.method.as_str().to_owned(),
+            querystring,
+            uri,
+            origin: Some(self.origin()),
+            body: None,
+            extra: Default::default(),
+        }
+    }
+
+    /// The origin fetch through the ALB, then the origin-response and viewer-response
+    /// triggers.
+    async fn fetch(
+        &self,
+        request: &Request,
+        body: Bytes,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Outcome {
+        let forward = self.origin_request(request, body, id, notes);
         let mut response = self
             .alb
             .handle(forward, IpAddr::from([127, 0, 0, 1]), notes)
@@ -316,7 +344,7 @@ impl Distribution {
         ] {
             if let Some(handler) = handler {
                 match self
-                    .run_response_trigger(handler, event_type, &request, response, id, notes)
+                    .run_response_trigger(handler, event_type, request, response, id, notes)
                     .await
                 {
                     Ok(next) => response = next,

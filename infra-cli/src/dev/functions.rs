@@ -15,6 +15,7 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
 
 use super::DevError;
+use crate::functions::{Configured, configured};
 
 /// The bridge: loads the handler module, answers one JSON line per event line. Handlers may
 /// be async or callback style (Lambda Node.js runtime, "Define Lambda function handler in
@@ -75,38 +76,40 @@ pub enum FunctionFailure {
 /// A function attached to one trigger.
 #[derive(Clone)]
 pub enum EdgeHandler {
-    ForwardedProto(Arc<forwarded_proto::Config>),
-    KeycloakHost(Arc<keycloak_host::Config>),
+    /// One of our functions, in-process (the registry's native handler).
+    Native(Arc<dyn Configured>),
     Node(Arc<NodeFunction>),
 }
 
 impl EdgeHandler {
+    /// One of our functions with its checked config.
+    pub fn native<F: EdgeFunction + 'static>(config: F::Config) -> Self {
+        Self::Native(configured::<F>(config))
+    }
+
     /// The name in log lines.
     pub fn name(&self) -> String {
         match self {
-            Self::ForwardedProto(_) => forwarded_proto::ForwardedProto::NAME.to_owned(),
-            Self::KeycloakHost(_) => keycloak_host::KeycloakHost::NAME.to_owned(),
+            Self::Native(function) => function.name().to_owned(),
             Self::Node(node) => node.name.clone(),
         }
     }
 
-    /// Runs the function on an event.
+    /// Runs the function on an event. Our functions answer by the one failure policy (a
+    /// refusal is a generated 500 and a log line, as in every host); a Node handler that
+    /// throws or returns garbage fails as CloudFront reports it.
     pub async fn run(&self, event: CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
         match self {
-            Self::ForwardedProto(config) => {
-                native::<forwarded_proto::ForwardedProto>(config, event)
+            Self::Native(function) => {
+                let answer = function.respond(event);
+                if let Some(line) = answer.log {
+                    tracing::warn!("{line}");
+                }
+                Ok(answer.result)
             }
-            Self::KeycloakHost(config) => native::<keycloak_host::KeycloakHost>(config, event),
             Self::Node(node) => node.invoke(&event).await,
         }
     }
-}
-
-fn native<F: EdgeFunction>(
-    config: &F::Config,
-    event: CloudFrontEvent,
-) -> Result<EdgeResult, FunctionFailure> {
-    F::handle(config, event).map_err(|err| FunctionFailure::Execution(err.to_string()))
 }
 
 /// Function timeouts: viewer triggers 5 s, origin triggers up to 30 s.

@@ -2,19 +2,26 @@
 //! running our edge functions through the same typed core as the native and wasm builds, the
 //! ALB layer, and an embedded echo origin).
 //!
-//! Layout: [`settings`] (the resolved options), [`functions`] (in-process Rust functions and
-//! the Node.js bridge for `.mjs` handlers), [`cloudfront`] (the distribution), [`alb`] (the
-//! load balancer and the proxy to the origin), [`echo`] (the default origin), [`tls`]
-//! (self-signed certificate), [`server`] (listeners, dispatch and graceful shutdown).
+//! Runs from [`settings::Settings`], resolved and checked once by `edgekit dev`'s command.
+//! Layout: [`settings`] (the resolved options), [`topology`] (which listeners and
+//! distributions exist per mode), [`functions`] (in-process Rust functions and the Node.js
+//! bridge for `.mjs` handlers), [`cloudfront`] (the distribution), [`alb`] (the load balancer
+//! and the proxy to the origin), [`echo`] (the default origin), [`frontend`] (what a listener
+//! serves), [`listeners`] (accept loops, TLS, shutdown), [`tls`] (self-signed certificate),
+//! [`banner`] (what is printed at start), [`server`] (the orchestrator).
 
 pub mod alb;
+pub mod banner;
 pub mod cloudfront;
 pub mod echo;
+pub mod error;
+pub mod frontend;
 pub mod functions;
 pub mod headers;
+pub mod listeners;
 pub mod server;
 pub mod settings;
 pub mod tls;
+pub mod topology;
 
-/// Why the emulator could not start or run: a [`crate::error::Error`] (one error enum for the whole crate).
-pub type DevError = crate::error::Error;
+pub use error::DevError;

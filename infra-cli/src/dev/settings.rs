@@ -1,33 +1,89 @@
-//! The emulator's resolved settings: deployment mode, ALB behaviour, origin request policy,
-//! the `--config` file model, and origin URLs.
+//! The emulator's resolved settings ([`Settings`], checked once by `edgekit dev` before
+//! anything starts): ALB behaviour, origin request policy, the `--config` file model, origin
+//! URLs and custom origin headers.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use http::Uri;
+use http::{StatusCode, Uri};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::DevError;
+use super::alb::VerifyRule;
+use crate::mode::DeploymentMode;
 
-/// Deployment mode, as in the reference deployment (DESIGN.md, "Deployment modes").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Viewer → CloudFront (HTTPS, redirect-to-https) → ALB HTTP listener → origin.
-    Cloudfront,
-    /// Viewer → ALB HTTPS listener (custom domain) → origin; no CloudFront, no functions.
-    CustomDomain,
-    /// Both: CloudFront on the viewer listeners, and the ALB's HTTPS listener on `--alb-listen`.
-    Dual,
-    /// Viewer → ALB HTTP listener → origin; no CloudFront, no TLS.
-    Development,
+/// Everything the emulator runs from: every flag and the `--config` file, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mode: DeploymentMode,
+    /// The user's origin; `None`: the embedded echo origin on `echo_listen`.
+    pub origin: Option<OriginTarget>,
+    pub echo_listen: SocketAddr,
+    /// The HTTPS viewer listener (unused in development mode).
+    pub listen: SocketAddr,
+    /// The HTTP viewer listener.
+    pub http_listen: SocketAddr,
+    /// The ALB listener reached directly, only in modes with CloudFront: `--alb-listen`, in
+    /// dual mode 127.0.0.1:9443 by default (the custom domain's HTTPS listener).
+    pub alb_listen: Option<SocketAddr>,
+    pub alb: AlbSettings,
+    /// The distributions' settings; `None` in the modes without CloudFront.
+    pub cloudfront: Option<CloudFrontSettings>,
+    /// Extra DNS names for the self-signed certificate.
+    pub tls_names: Vec<String>,
+    /// The Node.js executable for `.mjs` handlers.
+    pub node: PathBuf,
+    /// One log line per request.
+    pub log_requests: bool,
 }
 
-impl Mode {
-    /// Whether a CloudFront distribution fronts the viewer listeners.
-    pub fn has_cloudfront(self) -> bool {
-        matches!(self, Self::Cloudfront | Self::Dual)
-    }
+/// The ALB's listeners in front of the origin.
+#[derive(Debug, Clone)]
+pub struct AlbSettings {
+    /// Never [`AlbMode::Off`] without CloudFront (someone has to reach the origin).
+    pub mode: AlbMode,
+    /// The origin-verify listener rule (`--alb-verify`).
+    pub verify: Option<VerifyRule>,
+    /// Idle timeout: no answer from the origin within it → 504.
+    pub timeout: Duration,
+}
+
+/// What the CloudFront distributions run with.
+#[derive(Debug, Clone)]
+pub struct CloudFrontSettings {
+    /// Node.js handlers by trigger (absolute paths).
+    pub handlers: HandlerFiles,
+    /// forwarded-proto's config at origin-request; `None` with `--no-forwarded-proto`. A
+    /// Node.js origin-request handler takes its place.
+    pub forwarded_proto: Option<forwarded_proto::Config>,
+    /// Custom origin headers of the app distribution (name, value), config file first.
+    pub custom_origin_headers: Vec<(String, String)>,
+    pub policy: OriginRequestPolicy,
+    /// The status of a function execution error (503 or 500).
+    pub function_error_status: StatusCode,
+    /// The Keycloak distribution (`--keycloak-origin`).
+    pub keycloak: Option<KeycloakSettings>,
+}
+
+/// Node.js Lambda@Edge handler files, one per trigger.
+#[derive(Debug, Clone, Default)]
+pub struct HandlerFiles {
+    pub viewer_request: Option<PathBuf>,
+    pub origin_request: Option<PathBuf>,
+    pub origin_response: Option<PathBuf>,
+    pub viewer_response: Option<PathBuf>,
+}
+
+/// The second distribution, in front of Keycloak, running keycloak-host.
+#[derive(Debug, Clone)]
+pub struct KeycloakSettings {
+    pub origin: OriginTarget,
+    /// keycloak-host's config (default: the listener's own names as public hosts).
+    pub config: keycloak_host::Config,
+    /// Its HTTPS viewer listener.
+    pub listen: SocketAddr,
 }
 
 /// How the ALB treats `X-Forwarded-Proto`/`X-Forwarded-Port`. The ELB guide ("HTTP headers
@@ -115,10 +171,12 @@ impl DevConfigFile {
             reason: err.reason,
         };
         if let Some(config) = &file.forwarded_proto {
-            forwarded_proto::check_config(config).map_err(|err| problem(err, "forwarded_proto"))?;
+            <forwarded_proto::ForwardedProto as edge::EdgeFunction>::check_config(config)
+                .map_err(|err| problem(err, "forwarded_proto"))?;
         }
         if let Some(config) = &file.keycloak_host {
-            keycloak_host::check_config(config).map_err(|err| problem(err, "keycloak_host"))?;
+            <keycloak_host::KeycloakHost as edge::EdgeFunction>::check_config(config)
+                .map_err(|err| problem(err, "keycloak_host"))?;
         }
         Ok(file)
     }
@@ -177,6 +235,101 @@ pub fn absolute(path: &Path) -> Result<PathBuf, DevError> {
     Ok(std::fs::canonicalize(path)?)
 }
 
+/// The distribution's custom origin headers: the config file's, then `--custom-origin-header`
+/// flags ('Name: value'), refusing the names CloudFront refuses.
+pub fn custom_origin_headers(
+    from_file: &IndexMap<String, String>,
+    flags: &[String],
+) -> Result<Vec<(String, String)>, DevError> {
+    let mut headers: Vec<(String, String)> = from_file
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for value in flags {
+        headers.push(parse_custom_header(value)?);
+    }
+    if let Some((name, _)) = headers.iter().find(|(name, _)| custom_header_refused(name)) {
+        return Err(DevError::InvalidArg {
+            what: "custom origin header",
+            value: name.clone(),
+            reason: "CloudFront can't add this header to origin requests (Developer Guide, \"Add custom headers to origin requests\")".into(),
+        });
+    }
+    Ok(headers)
+}
+
+/// Header names CloudFront refuses as custom origin headers. [CloudFront Developer Guide,
+/// "Add custom headers to origin requests": "Custom headers that CloudFront can't add to
+/// origin requests"]
+fn custom_header_refused(name: &str) -> bool {
+    const REFUSED: &[&str] = &[
+        "cache-control",
+        "connection",
+        "content-length",
+        "cookie",
+        "host",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "max-forwards",
+        "pragma",
+        "proxy-authorization",
+        "proxy-connection",
+        "range",
+        "request-range",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "x-real-ip",
+    ];
+    let lower = name.to_ascii_lowercase();
+    REFUSED.contains(&lower.as_str()) || lower.starts_with("x-amz-") || lower.starts_with("x-edge-")
+}
+
+fn parse_custom_header(value: &str) -> Result<(String, String), DevError> {
+    let invalid = |reason: &str| DevError::InvalidArg {
+        what: "--custom-origin-header",
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (name, header_value) = value
+        .split_once(':')
+        .ok_or_else(|| invalid("use 'Name: value'"))?;
+    let (name, header_value) = (name.trim(), header_value.trim());
+    if !edge::rules::is_token(name) || http::HeaderValue::from_str(header_value).is_err() {
+        return Err(invalid("not a valid header"));
+    }
+    Ok((name.to_owned(), header_value.to_owned()))
+}
+
+/// The ALB's origin-verify rule (`--alb-verify`) from forwarded-proto's `origin_verify`: the
+/// ALB checks the header that forwarded-proto (or the custom origin header) carries.
+pub fn verify_rule(forwarded_proto: &forwarded_proto::Config) -> Result<VerifyRule, DevError> {
+    let Some(verify) = &forwarded_proto.origin_verify else {
+        return Err(DevError::InvalidArg {
+            what: "--alb-verify",
+            value: "on".into(),
+            reason: "set forwarded_proto.origin_verify {\"header\", \"secret\"} in --config FILE"
+                .into(),
+        });
+    };
+    let header = http::HeaderName::from_bytes(verify.header.as_bytes()).map_err(|err| {
+        DevError::InvalidArg {
+            what: "origin_verify.header",
+            value: verify.header.clone(),
+            reason: err.to_string(),
+        }
+    })?;
+    Ok(VerifyRule {
+        header,
+        secret: verify.secret.expose().to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +346,18 @@ mod tests {
         );
         assert!(OriginTarget::parse("--origin", "https://app").is_err());
         assert!(OriginTarget::parse("--origin", "http://app/x").is_err());
+    }
+
+    #[test]
+    fn custom_headers() {
+        assert_eq!(
+            parse_custom_header("X-Forwarded-Proto: https").unwrap(),
+            ("X-Forwarded-Proto".into(), "https".into())
+        );
+        assert!(parse_custom_header("nocolon").is_err());
+        assert!(custom_header_refused("Host"));
+        assert!(custom_header_refused("X-Amz-Foo"));
+        assert!(!custom_header_refused("X-Forwarded-Proto"));
     }
 
     #[test]

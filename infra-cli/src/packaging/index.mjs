@@ -2,11 +2,15 @@
 // core compiled to WebAssembly (function.wasm) with the config baked in at package time
 // (config.json; Lambda@Edge has no environment variables [CloudFront Developer Guide,
 // "Restrictions on Lambda@Edge"]). ABI: functions/edge/src/wasm_abi.rs.
-// Written by `edgekit package`; __EDGEKIT_FUNCTION__ is replaced with the function name.
+// Written by `edgekit package`: __EDGEKIT_FUNCTION__ is replaced with the function name and
+// __EDGEKIT_FAILURE__ with edge::function::failure_response() as JSON. The Rust core decides
+// every answer, refusals included; this file only handles what the core cannot: a trap.
 import { readFileSync } from "node:fs";
 
 const FUNCTION = "__EDGEKIT_FUNCTION__";
 const ERROR_BIT = 0x80000000;
+const LOG_BIT = 0x40000000;
+const FAILURE = __EDGEKIT_FAILURE__;
 const wasmModule = new WebAssembly.Module(readFileSync(new URL("./function.wasm", import.meta.url)));
 const configJson = readFileSync(new URL("./config.json", import.meta.url), "utf8");
 const encoder = new TextEncoder();
@@ -23,13 +27,16 @@ function put(text) {
   return encoder.encodeInto(text, bytes.subarray(ptr, ptr + capacity)).written;
 }
 
-// Reads the output of the last call: { error: boolean, text: string }.
+// Reads the output of the last call: { error, log, text } (see wasm_abi.rs for the bits).
 function take(status) {
   const error = (status & ERROR_BIT) !== 0;
-  const len = (status & ~ERROR_BIT) >>> 0;
+  const len = (status & ~(ERROR_BIT | LOG_BIT)) >>> 0;
   const ptr = wasm.edgekit_output();
   if (bytes.buffer !== wasm.memory.buffer) bytes = new Uint8Array(wasm.memory.buffer);
-  return { error, text: decoder.decode(bytes.subarray(ptr, ptr + len)) };
+  const text = decoder.decode(bytes.subarray(ptr, ptr + len));
+  if ((status & LOG_BIT) === 0) return { error, log: null, text };
+  const newline = text.indexOf("\n");
+  return { error, log: text.slice(0, newline), text: text.slice(newline + 1) };
 }
 
 function start() {
@@ -42,22 +49,11 @@ function start() {
   }
 }
 
-// A generated response CloudFront accepts (status as a string, lowercase header keys with
-// their `key`) [CloudFront Developer Guide, "Lambda@Edge event structure", "Generating
-// HTTP responses in request triggers"]: better than an exception, which CloudFront turns
-// into a 503 with no context.
+// The core's own failure answer, for when the core itself is gone (init failed, trap):
+// one log line without event values or config, then the generated 500.
 function failure(reason) {
-  // One line, no event values and no config: the message comes from wasm_abi::safe_message.
   console.error(`edgekit ${FUNCTION}: answering 500: ${reason}`);
-  return {
-    status: "500",
-    statusDescription: "Internal Server Error",
-    headers: {
-      "content-type": [{ key: "Content-Type", value: "text/plain; charset=utf-8" }],
-      "cache-control": [{ key: "Cache-Control", value: "no-store" }],
-    },
-    body: "The edge function failed; see its CloudWatch log.\n",
-  };
+  return structuredClone(FAILURE);
 }
 
 try {
@@ -71,7 +67,9 @@ export const handler = async (event) => {
   try {
     if (wasm === null) start();
     const out = take(wasm.edgekit_handle(put(JSON.stringify(event))));
-    return out.error ? failure(out.text) : JSON.parse(out.text);
+    if (out.error) return failure(out.text);
+    if (out.log !== null) console.error(out.log);
+    return JSON.parse(out.text);
   } catch (err) {
     // A trap (e.g. RuntimeError: unreachable) leaves the instance in an unknown state:
     // drop it; the next event gets a fresh one from the compiled module.

@@ -1,13 +1,101 @@
-//! Lambda function ARNs: parsing and the Lambda@Edge rules for what may be attached.
+//! ARNs: the one parser (`arn:partition:service:region:account:resource`), Lambda function
+//! ARNs on top of it, and the Lambda@Edge rules for what may be attached.
 use std::fmt;
 
 use super::PlanError;
+use crate::aws::EDGE_REGION;
 
-/// A Lambda@Edge function must live in us-east-1 and be attached as a numbered version:
-/// "You must specify a numbered version of the function; you can't use `$LATEST` or an
-/// alias." [AWS CloudFront Developer Guide, "Restrictions on Lambda@Edge" and
-/// "Lambda@Edge function associations" (LambdaFunctionARN in the CloudFront API reference)]
-pub const EDGE_FUNCTION_REGION: &str = "us-east-1";
+/// The six parts of an ARN, borrowed from the text. The resource keeps any further `:` or
+/// `/`. [AWS IAM User Guide, "Amazon Resource Names (ARNs)": `arn:partition:service:region:
+/// account-id:resource`, also `resource-type/resource-id` and `resource-type:resource-id`]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Splits an ARN into its parts; `None` when it is not `arn:` and six parts.
+    pub fn parse(arn: &'a str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        if parts.next()? != "arn" {
+            return None;
+        }
+        Some(Self {
+            partition: parts.next()?,
+            service: parts.next()?,
+            region: parts.next()?,
+            account: parts.next()?,
+            resource: parts.next()?,
+        })
+    }
+}
+
+/// The parts of `arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]`,
+/// in any region, qualified (version or alias) or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+    pub qualifier: Option<String>,
+}
+
+impl FunctionArn {
+    /// Parses a Lambda function ARN's shape: a region, a function name, at most one qualifier.
+    pub fn parse(arn: &str) -> Result<Self, PlanError> {
+        let invalid = |reason: &str| invalid_arn(arn, reason);
+        let parsed = Arn::parse(arn)
+            .filter(|a| a.service == "lambda")
+            .and_then(|a| Some((a, a.resource.strip_prefix("function:")?)))
+            .ok_or_else(|| {
+                invalid("expected arn:aws:lambda:<region>:<account>:function:<name>[:<version>]")
+            })?;
+        let (parts, function) = parsed;
+        if parts.region.is_empty() {
+            return Err(invalid("the region is empty"));
+        }
+        let (name, qualifier) = match function.split_once(':') {
+            Some((_, q)) if q.contains(':') => {
+                return Err(invalid("too many `:`-separated parts"));
+            }
+            Some((name, q)) => (name, Some(q.to_owned())),
+            None => (function, None),
+        };
+        if name.is_empty() {
+            return Err(invalid("the function name is empty"));
+        }
+        Ok(Self {
+            partition: parts.partition.to_owned(),
+            region: parts.region.to_owned(),
+            account: parts.account.to_owned(),
+            name: name.to_owned(),
+            qualifier,
+        })
+    }
+
+    /// [`Self::parse`], and the account must be a 12-digit account id: the ARN is called
+    /// (EventBridge target, Lambda permission), not only compared. [AWS Account Management
+    /// Reference Guide, "View AWS account identifiers": "a 12-digit number"]
+    pub fn parse_with_account(arn: &str) -> Result<Self, PlanError> {
+        let function = Self::parse(arn)?;
+        if function.account.len() != 12 || !function.account.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid_arn(arn, "the account id is not 12 digits"));
+        }
+        Ok(function)
+    }
+}
+
+fn invalid_arn(arn: &str, reason: &str) -> PlanError {
+    PlanError::InvalidArn {
+        arn: arn.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
 
 /// A parsed, numbered Lambda function version ARN in us-east-1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,36 +110,26 @@ pub struct FunctionVersionArn {
 impl FunctionVersionArn {
     /// Parses `arn:<partition>:lambda:us-east-1:<account>:function:<name>:<number>`, refusing
     /// `$LATEST`, aliases, unqualified ARNs and any other region, with the reason.
+    ///
+    /// A Lambda@Edge function must live in us-east-1 and be attached as a numbered version:
+    /// "You must specify a numbered version of the function; you can't use `$LATEST` or an
+    /// alias." [AWS CloudFront Developer Guide, "Restrictions on Lambda@Edge" and
+    /// "Lambda@Edge function associations" (LambdaFunctionARN in the CloudFront API reference)]
     pub fn parse(arn: &str) -> Result<Self, PlanError> {
-        let invalid = |reason: &str| PlanError::InvalidArn {
-            arn: arn.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let parts: Vec<&str> = arn.split(':').collect();
-        if parts.len() < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
-            return Err(invalid(
-                "expected arn:aws:lambda:us-east-1:<account>:function:<name>:<version>",
-            ));
-        }
-        let (partition, region, account, name) = (parts[1], parts[3], parts[4], parts[6]);
-        if region != EDGE_FUNCTION_REGION {
+        let invalid = |reason: &str| invalid_arn(arn, reason);
+        let function = FunctionArn::parse(arn)?;
+        let region = function.region.as_str();
+        if region != EDGE_REGION {
             return Err(invalid(&format!(
-                "Lambda@Edge functions must be in {EDGE_FUNCTION_REGION}, this one is in {region} \
-                 (run `edgekit publish`, which always publishes to {EDGE_FUNCTION_REGION})"
+                "Lambda@Edge functions must be in {EDGE_REGION}, this one is in {region} \
+                 (run `edgekit publish`, which always publishes to {EDGE_REGION})"
             )));
         }
-        if name.is_empty() {
-            return Err(invalid("the function name is empty"));
-        }
-        let qualifier = match parts.len() {
-            7 => {
-                return Err(invalid(
-                    "it has no version: CloudFront needs a numbered version such as `:3` \
-                     (`edgekit publish` prints one)",
-                ));
-            }
-            8 => parts[7],
-            _ => return Err(invalid("too many `:`-separated parts")),
+        let Some(qualifier) = function.qualifier.as_deref() else {
+            return Err(invalid(
+                "it has no version: CloudFront needs a numbered version such as `:3` \
+                 (`edgekit publish` prints one)",
+            ));
         };
         if qualifier == "$LATEST" {
             return Err(invalid(
@@ -68,10 +146,10 @@ impl FunctionVersionArn {
             return Err(invalid("version 0 does not exist; versions start at 1"));
         }
         Ok(Self {
-            partition: partition.to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
-            function_name: name.to_owned(),
+            partition: function.partition,
+            region: function.region,
+            account: function.account,
+            function_name: function.name,
             version,
         })
     }
@@ -93,8 +171,7 @@ impl fmt::Display for FunctionVersionArn {
 
 /// True when `arn` is any version (or the unqualified ARN) of the function named `name`.
 pub fn is_version_of(arn: &str, name: &str) -> bool {
-    let parts: Vec<&str> = arn.split(':').collect();
-    parts.len() >= 7 && parts[2] == "lambda" && parts[5] == "function" && parts[6] == name
+    FunctionArn::parse(arn).is_ok_and(|function| function.name == name)
 }
 
 #[cfg(test)]
@@ -141,5 +218,51 @@ mod tests {
             "arn:aws:lambda:us-east-1:1:function:fg:3",
             "f"
         ));
+    }
+
+    #[test]
+    fn parses_any_region_and_qualifier_for_the_canary() {
+        let arn = FunctionArn::parse("arn:aws:lambda:eu-west-1:123456789012:function:f:7").unwrap();
+        assert_eq!(
+            (
+                arn.region.as_str(),
+                arn.name.as_str(),
+                arn.qualifier.as_deref()
+            ),
+            ("eu-west-1", "f", Some("7"))
+        );
+        let arn =
+            FunctionArn::parse_with_account("arn:aws:lambda:eu-west-1:123456789012:function:f")
+                .unwrap();
+        assert_eq!(arn.qualifier, None);
+        for (arn, needle) in [
+            ("arn:aws:lambda:eu-west-1:123:function:f", "12 digits"),
+            ("arn:aws:lambda::123456789012:function:f", "region"),
+            ("arn:aws:lambda:eu-west-1:123456789012:function:", "name"),
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:function:f:1:2",
+                "too many",
+            ),
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:layer:l:1",
+                "expected arn",
+            ),
+        ] {
+            let err = FunctionArn::parse_with_account(arn)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{arn}: {err}");
+        }
+    }
+
+    #[test]
+    fn splits_any_arn_keeping_the_resource_whole() {
+        let arn = Arn::parse("arn:aws:acm:us-east-1:123456789012:certificate/abc:def").unwrap();
+        assert_eq!(
+            (arn.service, arn.region, arn.resource),
+            ("acm", "us-east-1", "certificate/abc:def")
+        );
+        assert_eq!(Arn::parse("arn:aws:s3"), None);
+        assert_eq!(Arn::parse("urn:aws:s3:::b:c"), None);
     }
 }

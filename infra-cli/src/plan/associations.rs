@@ -8,55 +8,22 @@
 use std::fmt;
 
 use aws_sdk_cloudfront::types::{
-    DistributionConfig, EventType, LambdaFunctionAssociation, LambdaFunctionAssociations,
+    DistributionConfig, EventType as SdkEventType, LambdaFunctionAssociation,
+    LambdaFunctionAssociations,
 };
-use clap::ValueEnum;
-use serde::Serialize;
+use edge::EventType;
 
 use super::PlanError;
 use super::arn::{FunctionVersionArn, is_version_of};
 
-/// The four CloudFront events a Lambda@Edge function can run on.
-/// ["LambdaFunctionAssociation", CloudFront API Reference: EventType]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum EdgeEventType {
-    ViewerRequest,
-    OriginRequest,
-    OriginResponse,
-    ViewerResponse,
-}
-
-impl EdgeEventType {
-    pub fn to_sdk(self) -> EventType {
-        match self {
-            Self::ViewerRequest => EventType::ViewerRequest,
-            Self::OriginRequest => EventType::OriginRequest,
-            Self::OriginResponse => EventType::OriginResponse,
-            Self::ViewerResponse => EventType::ViewerResponse,
-        }
-    }
-
-    /// The API spelling, e.g. `origin-request`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ViewerRequest => "viewer-request",
-            Self::OriginRequest => "origin-request",
-            Self::OriginResponse => "origin-response",
-            Self::ViewerResponse => "viewer-response",
-        }
-    }
-
-    /// IncludeBody is only valid for request events.
-    /// ["LambdaFunctionAssociation", CloudFront API Reference: IncludeBody]
-    pub fn allows_body(self) -> bool {
-        matches!(self, Self::ViewerRequest | Self::OriginRequest)
-    }
-}
-
-impl fmt::Display for EdgeEventType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The SDK's spelling of an event type. ["LambdaFunctionAssociation", CloudFront API
+/// Reference: EventType]
+pub fn sdk_event_type(event_type: EventType) -> SdkEventType {
+    match event_type {
+        EventType::ViewerRequest => SdkEventType::ViewerRequest,
+        EventType::OriginRequest => SdkEventType::OriginRequest,
+        EventType::OriginResponse => SdkEventType::OriginResponse,
+        EventType::ViewerResponse => SdkEventType::ViewerResponse,
     }
 }
 
@@ -92,7 +59,7 @@ impl fmt::Display for BehaviorTarget {
 #[derive(Debug, Clone)]
 pub struct AttachRequest {
     pub function: FunctionVersionArn,
-    pub event_type: EdgeEventType,
+    pub event_type: EventType,
     pub include_body: bool,
     pub target: BehaviorTarget,
     pub replace: bool,
@@ -130,7 +97,7 @@ impl FunctionSelector {
 #[derive(Debug, Clone)]
 pub struct DetachRequest {
     pub function: FunctionSelector,
-    pub event_type: Option<EdgeEventType>,
+    pub event_type: Option<EventType>,
     pub target: BehaviorTarget,
 }
 
@@ -175,7 +142,10 @@ fn associations_from(
 }
 
 /// A new association item (the SDK types are non-exhaustive, so built through the builder).
-fn existing_template(arn: &str, event: EventType) -> Result<LambdaFunctionAssociation, PlanError> {
+fn existing_template(
+    arn: &str,
+    event: SdkEventType,
+) -> Result<LambdaFunctionAssociation, PlanError> {
     LambdaFunctionAssociation::builder()
         .lambda_function_arn(arn)
         .event_type(event)
@@ -237,7 +207,9 @@ fn targeted<'a>(
 /// CloudFront allows one Lambda@Edge function per event type per behavior.
 /// [CloudFront Developer Guide, "Add triggers for a Lambda@Edge function"]
 pub fn plan_attach(config: &DistributionConfig, req: &AttachRequest) -> Result<Plan, PlanError> {
-    if req.include_body && !req.event_type.allows_body() {
+    // IncludeBody is only valid for request events.
+    // ["LambdaFunctionAssociation", CloudFront API Reference: IncludeBody]
+    if req.include_body && !req.event_type.is_request_trigger() {
         return Err(PlanError::InvalidOption(format!(
             "--include-body is only allowed on viewer-request and origin-request, not {}",
             req.event_type
@@ -249,7 +221,7 @@ pub fn plan_attach(config: &DistributionConfig, req: &AttachRequest) -> Result<P
         ));
     }
     let wanted_arn = req.function.to_string();
-    let wanted_type = req.event_type.to_sdk();
+    let wanted_type = sdk_event_type(req.event_type);
     let mut config = config.clone();
     let summary;
     {
@@ -319,7 +291,7 @@ pub fn plan_detach(config: &DistributionConfig, req: &DetachRequest) -> Result<P
             req.function.matches(&a.lambda_function_arn)
                 && req
                     .event_type
-                    .is_none_or(|event| a.event_type == event.to_sdk())
+                    .is_none_or(|event| a.event_type == sdk_event_type(event))
         });
         if kept.len() != before {
             for assoc in &gone {
@@ -414,7 +386,7 @@ mod tests {
     const OTHER: &str = "arn:aws:lambda:us-east-1:123456789012:function:someone-else:9";
     const VIEWER: &str = "arn:aws:lambda:us-east-1:123456789012:function:viewer-auth:2";
 
-    fn assoc(arn: &str, event: EventType) -> LambdaFunctionAssociation {
+    fn assoc(arn: &str, event: SdkEventType) -> LambdaFunctionAssociation {
         LambdaFunctionAssociation::builder()
             .lambda_function_arn(arn)
             .event_type(event)
@@ -434,7 +406,7 @@ mod tests {
             .cache_policy_id("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
             .lambda_function_associations(behavior_assocs(vec![assoc(
                 VIEWER,
-                EventType::ViewerRequest,
+                SdkEventType::ViewerRequest,
             )]))
             .build()
             .unwrap();
@@ -493,7 +465,7 @@ mod tests {
     fn attach(arn: &str, replace: bool, target: BehaviorTarget) -> AttachRequest {
         AttachRequest {
             function: FunctionVersionArn::parse(arn).unwrap(),
-            event_type: EdgeEventType::OriginRequest,
+            event_type: EventType::OriginRequest,
             include_body: false,
             target,
             replace,
@@ -550,7 +522,7 @@ mod tests {
                 &once,
                 &DetachRequest {
                     function: FunctionSelector::parse(FP3),
-                    event_type: Some(EdgeEventType::OriginRequest),
+                    event_type: Some(EventType::OriginRequest),
                     target: BehaviorTarget::Default,
                 },
             )
@@ -566,7 +538,8 @@ mod tests {
             changed(plan_attach(&config, &attach(OTHER, false, BehaviorTarget::Default)).unwrap());
         let err = plan_attach(&config, &attach(FP3, false, BehaviorTarget::Default)).unwrap_err();
         assert!(err.to_string().contains("someone-else"), "{err}");
-        assert!(err.to_string().contains("--replace"), "{err}");
+        let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert!(help.unwrap_or_default().contains("--replace"), "{err:?}");
         let replaced =
             changed(plan_attach(&config, &attach(FP3, true, BehaviorTarget::Default)).unwrap());
         assert_eq!(
@@ -613,7 +586,7 @@ mod tests {
     fn include_body_only_on_request_events() {
         let mut req = attach(FP3, false, BehaviorTarget::Default);
         req.include_body = true;
-        req.event_type = EdgeEventType::OriginResponse;
+        req.event_type = EventType::OriginResponse;
         assert!(plan_attach(&rich_config(), &req).is_err());
     }
 

@@ -1,8 +1,9 @@
 //! The deployment modes and the distribution configs they create, built without I/O.
 //!
-//! Modes, as the reference deployment defines them (DESIGN.md, "Deployment modes"):
-//! cloudfront (CloudFront only), custom-domain (Route 53 names on the ALB, no CloudFront),
-//! dual (both; `deployment_mode` is custom-domain) and development (neither).
+//! The modes and their table are [`crate::mode::DeploymentMode`] (docs/platform.md,
+//! "Deployment modes"): cloudfront (CloudFront only), custom-domain (Route 53 names on the
+//! ALB, no CloudFront), dual (both; `deployment_mode` is custom-domain) and development
+//! (neither).
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, CustomHeaders, CustomOriginConfig,
     DefaultCacheBehavior, DistributionConfig, EventType, HttpVersion, LambdaFunctionAssociation,
@@ -10,10 +11,10 @@ use aws_sdk_cloudfront::types::{
     OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, SslProtocol, SslSupportMethod,
     ViewerCertificate, ViewerProtocolPolicy,
 };
-use clap::ValueEnum;
 use serde::Serialize;
 
 use super::PlanError;
+use crate::mode::DeploymentMode;
 
 /// Managed cache policy "CachingDisabled": min/default/max TTL 0, nothing in the cache key.
 /// [CloudFront Developer Guide, "Use managed cache policies"]
@@ -34,37 +35,6 @@ pub const ORIGIN_VERIFY_HEADER: &str = "X-Origin-Verify";
 /// reference deployment. [CloudFront Developer Guide, "Origin settings: Response timeout"]
 pub const DEFAULT_ORIGIN_READ_TIMEOUT: i32 = 60;
 pub const MAX_ORIGIN_READ_TIMEOUT: i32 = 120;
-
-/// A deployment mode of the reference deployment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeploymentMode {
-    Cloudfront,
-    CustomDomain,
-    Dual,
-    Development,
-}
-
-impl DeploymentMode {
-    /// `enable_cloudfront` of the modes table.
-    pub fn enable_cloudfront(self) -> bool {
-        matches!(self, Self::Cloudfront | Self::Dual)
-    }
-
-    /// `enable_route53_dns` of the modes table.
-    pub fn enable_route53_dns(self) -> bool {
-        matches!(self, Self::CustomDomain | Self::Dual)
-    }
-
-    /// The `deployment_mode` output value, exactly as the modes table says.
-    pub fn deployment_mode_output(self) -> &'static str {
-        match self {
-            Self::Cloudfront => "cloudfront",
-            Self::CustomDomain | Self::Dual => "custom-domain",
-            Self::Development => "development",
-        }
-    }
-}
 
 /// What a distribution fronts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -168,21 +138,19 @@ fn clean_domain(value: &str, what: &str) -> Result<String, PlanError> {
 /// "Requirements for using SSL/TLS certificates with CloudFront": "request or import the
 /// certificate in the US East (N. Virginia) Region (us-east-1)"]
 fn check_certificate(arn: &str) -> Result<(), PlanError> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() < 6
-        || parts[0] != "arn"
-        || parts[2] != "acm"
-        || !parts[5].starts_with("certificate/")
-    {
+    let Some(parts) = super::arn::Arn::parse(arn)
+        .filter(|a| a.service == "acm" && a.resource.starts_with("certificate/"))
+    else {
         return Err(PlanError::InvalidOption(format!(
             "--certificate-arn `{arn}` is not an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>)"
         )));
-    }
-    if parts[3] != "us-east-1" {
+    };
+    if parts.region != crate::aws::EDGE_REGION {
         return Err(PlanError::InvalidOption(format!(
-            "--certificate-arn is in {}, but CloudFront only uses ACM certificates from us-east-1: \
+            "--certificate-arn is in {}, but CloudFront only uses ACM certificates from {}: \
              request or import the certificate there",
-            parts[3]
+            parts.region,
+            crate::aws::EDGE_REGION
         )));
     }
     Ok(())
@@ -318,52 +286,94 @@ pub fn build_config(
     origin_request_function: Option<&str>,
 ) -> Result<DistributionConfig, PlanError> {
     let origin_id = format!("{}-alb", spec.role.as_str());
-    // Custom origin headers overwrite same-named viewer headers. [CloudFront Developer Guide,
-    // "Add custom headers to origin requests"]
+    let origin = alb_origin(spec, &origin_id, verify_header, verify_secret)?;
+    let behavior = DefaultCacheBehavior::builder()
+        .target_origin_id(&origin_id)
+        .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
+        .allowed_methods(all_methods()?)
+        .compress(true)
+        .cache_policy_id(CACHING_DISABLED_POLICY_ID)
+        .origin_request_policy_id(ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID)
+        .lambda_function_associations(origin_request_association(origin_request_function)?)
+        .build()
+        .map_err(build_err)?;
+    let mut aliases = Aliases::builder().quantity(i32::try_from(spec.aliases.len()).unwrap_or(0));
+    for alias in &spec.aliases {
+        aliases = aliases.items(alias);
+    }
+    let origins = Origins::builder()
+        .quantity(1)
+        .items(origin)
+        .build()
+        .map_err(build_err)?;
+    DistributionConfig::builder()
+        .caller_reference(spec.caller_reference())
+        .comment(spec.comment())
+        .enabled(true)
+        .aliases(aliases.build().map_err(build_err)?)
+        .origins(origins)
+        .default_cache_behavior(behavior)
+        .viewer_certificate(viewer_certificate(spec.certificate_arn.as_deref()))
+        .price_class(PriceClass::PriceClassAll)
+        .http_version(HttpVersion::Http2and3)
+        .is_ipv6_enabled(true)
+        .build()
+        .map_err(build_err)
+}
+
+/// The ALB as a custom origin, with the `X-Forwarded-Proto: https` and origin-verify
+/// headers. Custom origin headers overwrite same-named viewer headers. [CloudFront Developer
+/// Guide, "Add custom headers to origin requests"]
+fn alb_origin(
+    spec: &DistributionSpec,
+    origin_id: &str,
+    verify_header: &str,
+    verify_secret: &str,
+) -> Result<Origin, PlanError> {
+    let header = |name: &str, value: &str| {
+        OriginCustomHeader::builder()
+            .header_name(name)
+            .header_value(value)
+            .build()
+            .map_err(build_err)
+    };
     let headers = vec![
-        OriginCustomHeader::builder()
-            .header_name("X-Forwarded-Proto")
-            .header_value("https")
-            .build()
-            .map_err(build_err)?,
-        OriginCustomHeader::builder()
-            .header_name(verify_header)
-            .header_value(verify_secret)
-            .build()
-            .map_err(build_err)?,
+        header("X-Forwarded-Proto", "https")?,
+        header(verify_header, verify_secret)?,
     ];
-    let origin = Origin::builder()
-        .id(&origin_id)
+    let tls = OriginSslProtocols::builder()
+        .quantity(1)
+        .items(SslProtocol::TlSv12)
+        .build()
+        .map_err(build_err)?;
+    let connection = CustomOriginConfig::builder()
+        .http_port(80)
+        .https_port(443)
+        .origin_protocol_policy(spec.origin_protocol.clone())
+        .origin_ssl_protocols(tls)
+        .origin_read_timeout(spec.origin_read_timeout)
+        .origin_keepalive_timeout(5)
+        .build()
+        .map_err(build_err)?;
+    let custom_headers = CustomHeaders::builder()
+        .quantity(2)
+        .set_items(Some(headers))
+        .build()
+        .map_err(build_err)?;
+    Origin::builder()
+        .id(origin_id)
         .domain_name(&spec.origin_domain)
         .origin_path("")
-        .custom_headers(
-            CustomHeaders::builder()
-                .quantity(2)
-                .set_items(Some(headers))
-                .build()
-                .map_err(build_err)?,
-        )
-        .custom_origin_config(
-            CustomOriginConfig::builder()
-                .http_port(80)
-                .https_port(443)
-                .origin_protocol_policy(spec.origin_protocol.clone())
-                .origin_ssl_protocols(
-                    OriginSslProtocols::builder()
-                        .quantity(1)
-                        .items(SslProtocol::TlSv12)
-                        .build()
-                        .map_err(build_err)?,
-                )
-                .origin_read_timeout(spec.origin_read_timeout)
-                .origin_keepalive_timeout(5)
-                .build()
-                .map_err(build_err)?,
-        )
+        .custom_headers(custom_headers)
+        .custom_origin_config(connection)
         .connection_attempts(3)
         .connection_timeout(10)
         .build()
-        .map_err(build_err)?;
+        .map_err(build_err)
+}
+
+/// All seven methods allowed (an app and Keycloak take POST, PUT, ...); GET and HEAD cached.
+fn all_methods() -> Result<AllowedMethods, PlanError> {
     let methods = [
         Method::Get,
         Method::Head,
@@ -373,48 +383,45 @@ pub fn build_config(
         Method::Patch,
         Method::Delete,
     ];
-    let allowed = AllowedMethods::builder()
+    let cached = CachedMethods::builder()
+        .quantity(2)
+        .items(Method::Get)
+        .items(Method::Head)
+        .build()
+        .map_err(build_err)?;
+    AllowedMethods::builder()
         .quantity(7)
         .set_items(Some(methods.to_vec()))
-        .cached_methods(
-            CachedMethods::builder()
-                .quantity(2)
-                .items(Method::Get)
-                .items(Method::Head)
-                .build()
-                .map_err(build_err)?,
-        )
+        .cached_methods(cached)
         .build()
-        .map_err(build_err)?;
-    let associations = match origin_request_function {
-        Some(arn) => LambdaFunctionAssociations::builder()
-            .quantity(1)
-            .items(
-                LambdaFunctionAssociation::builder()
-                    .lambda_function_arn(arn)
-                    .event_type(EventType::OriginRequest)
-                    .include_body(false)
-                    .build()
-                    .map_err(build_err)?,
-            )
-            .build()
-            .map_err(build_err)?,
-        None => LambdaFunctionAssociations::builder()
+        .map_err(build_err)
+}
+
+/// The origin-request function, when there is one (none: an empty list, Quantity 0).
+fn origin_request_association(
+    function_arn: Option<&str>,
+) -> Result<LambdaFunctionAssociations, PlanError> {
+    let Some(arn) = function_arn else {
+        return LambdaFunctionAssociations::builder()
             .quantity(0)
             .build()
-            .map_err(build_err)?,
+            .map_err(build_err);
     };
-    let behavior = DefaultCacheBehavior::builder()
-        .target_origin_id(&origin_id)
-        .viewer_protocol_policy(ViewerProtocolPolicy::RedirectToHttps)
-        .allowed_methods(allowed)
-        .compress(true)
-        .cache_policy_id(CACHING_DISABLED_POLICY_ID)
-        .origin_request_policy_id(ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID)
-        .lambda_function_associations(associations)
+    let association = LambdaFunctionAssociation::builder()
+        .lambda_function_arn(arn)
+        .event_type(EventType::OriginRequest)
+        .include_body(false)
         .build()
         .map_err(build_err)?;
-    let viewer_certificate = match &spec.certificate_arn {
+    LambdaFunctionAssociations::builder()
+        .quantity(1)
+        .items(association)
+        .build()
+        .map_err(build_err)
+}
+
+fn viewer_certificate(certificate_arn: Option<&str>) -> ViewerCertificate {
+    match certificate_arn {
         // SNI and TLS 1.2_2021 are CloudFront's recommended settings for custom certificates.
         // [CloudFront Developer Guide, "Supported protocols and ciphers between viewers and CloudFront"]
         Some(arn) => ViewerCertificate::builder()
@@ -426,30 +433,7 @@ pub fn build_config(
         None => ViewerCertificate::builder()
             .cloud_front_default_certificate(true)
             .build(),
-    };
-    let mut aliases = Aliases::builder().quantity(i32::try_from(spec.aliases.len()).unwrap_or(0));
-    for alias in &spec.aliases {
-        aliases = aliases.items(alias);
     }
-    DistributionConfig::builder()
-        .caller_reference(spec.caller_reference())
-        .comment(spec.comment())
-        .enabled(true)
-        .aliases(aliases.build().map_err(build_err)?)
-        .origins(
-            Origins::builder()
-                .quantity(1)
-                .items(origin)
-                .build()
-                .map_err(build_err)?,
-        )
-        .default_cache_behavior(behavior)
-        .viewer_certificate(viewer_certificate)
-        .price_class(PriceClass::PriceClassAll)
-        .http_version(HttpVersion::Http2and3)
-        .is_ipv6_enabled(true)
-        .build()
-        .map_err(build_err)
 }
 
 #[cfg(test)]

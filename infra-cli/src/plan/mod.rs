@@ -5,7 +5,33 @@
 
 pub mod arn;
 pub mod associations;
+pub mod canary;
 pub mod distribution;
 
-/// Why a plan could not be made: a [`crate::error::Error`] (one error enum for the whole crate).
-pub type PlanError = crate::error::Error;
+/// Why a plan could not be made: bad input or a conflict the user must resolve (no AWS call
+/// was made).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanError {
+    #[error("`{arn}` is not a Lambda function version ARN: {reason}")]
+    #[diagnostic(help(
+        "use the numbered version ARN `edgekit publish` prints, e.g. arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:3"
+    ))]
+    InvalidArn { arn: String, reason: String },
+    #[error("{event_type} on {behavior} already runs `{existing}`")]
+    #[diagnostic(help("pass --replace to swap it for `{wanted}`, or detach `{existing}` first"))]
+    EventTypeTaken {
+        behavior: String,
+        event_type: String,
+        existing: String,
+        wanted: String,
+    },
+    #[error("the distribution has no cache behavior with path pattern `{0}`")]
+    #[diagnostic(help(
+        "the path patterns are in `aws cloudfront get-distribution-config --id <ID>` (CacheBehaviors.Items[].PathPattern); omit --path-pattern for the default behavior"
+    ))]
+    NoSuchBehavior(String),
+    #[error("the distribution config has no default cache behavior")]
+    NoDefaultBehavior,
+    #[error("{0}")]
+    InvalidOption(String),
+}
