@@ -47,6 +47,20 @@ impl Moto {
     }
 
     /// The endpoint URL to give the SDK or `edgekit --endpoint-url`.
+    /// An SDK configuration pointed at this moto (dummy credentials), through the CLI's
+    /// own HTTPS client.
+    pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(edgekit::aws::https_client())
+            .region(aws_config::Region::new(region.to_owned()))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

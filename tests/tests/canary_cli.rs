@@ -163,14 +163,7 @@ fn canary_run_bad_config_is_a_clear_error() {
 
 /// Creates the canary function in moto (a role, then the function) and returns its ARN.
 async fn create_function(moto: &Moto, region: &str) -> String {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let sdk = moto.sdk_config(region).await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     let role = iam
         .create_role()
@@ -260,16 +253,7 @@ async fn canary_install_creates_rule_permission_and_alarms_in_moto() {
     assert_eq!(first["alarms"], second["alarms"]);
 
     // Read back what exists in moto.
-    let sdk = |region: &str| {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.to_owned()))
-            .endpoint_url(moto.endpoint())
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .load()
-    };
-    let regional = sdk(region).await;
+    let regional = moto.sdk_config(region).await;
     let events = aws_sdk_eventbridge::Client::new(&regional);
     let rule = events
         .describe_rule()

@@ -79,14 +79,7 @@ async fn cargo_lambda_build_zip_and_deploy_to_moto() {
     );
 
     // Read the function back from moto.
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await;
+    let sdk = moto.sdk_config("us-east-1").await;
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let function = lambda
         .get_function()

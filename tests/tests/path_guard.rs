@@ -93,6 +93,14 @@ fn every_payload_through_the_packaged_wasm_under_node() {
     let work = tempfile::tempdir().unwrap();
     let package = Packaged::build("keycloak-host", Some(&config()), work.path()).unwrap();
     let payloads = corpus();
+    let count = |expect| payloads.iter().filter(|p| p.expect == expect).count();
+    eprintln!(
+        "corpus: {} paths: {} forwarded, {} 404, {} 400",
+        payloads.len(),
+        count(Expect::Forward),
+        count(Expect::NotFound),
+        count(Expect::Refused)
+    );
     let events: Vec<Value> = payloads.iter().map(|p| event(&p.path)).collect();
     for (payload, line) in payloads.iter().zip(package.run(&events)) {
         check(payload, &serde_json::from_str(&line).unwrap(), "Node+wasm");

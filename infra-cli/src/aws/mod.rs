@@ -68,10 +68,19 @@ impl AwsError {
     }
 }
 
+/// The HTTPS client every SDK call goes through: rustls with ring, the one crypto provider
+/// of the workspace (the SDK's default client would bring aws-lc-rs as a second one).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Loads the SDK configuration from the standard chain plus the global options.
 /// `region` overrides both `--region` and the environment (used to pin us-east-1).
 pub async fn sdk_config(aws: &AwsOptions, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
     if let Some(profile) = &aws.profile {
         loader = loader.profile_name(profile);
     }
