@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::aws::AwsOptions;
 use crate::commands;
-use crate::output::OutputFormat;
+use crate::output::{OutputFormat, note};
 
 /// edgekit: run an app and its Keycloak behind CloudFront and an ALB without losing HTTPS.
 #[derive(Debug, Parser)]
@@ -17,16 +17,21 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts, before or after the subcommand.
+/// The `--help` heading of the options every command accepts (AWS ones have their own).
+const GLOBAL_OPTIONS: &str = "Global options";
+
+/// Options every command accepts, before or after the subcommand; shown after the
+/// command's own options, under their own headings.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     #[command(flatten)]
     pub aws: AwsOptions,
     /// Result format on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    // The heading is per argument: the flattened AwsOptions' heading would carry over.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text, help_heading = GLOBAL_OPTIONS)]
     pub output: OutputFormat,
     /// More logging on stderr (-v, -vv).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL_OPTIONS)]
     pub verbose: u8,
 }
 
@@ -62,20 +67,22 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.global.verbose);
+    crate::aws::set_verbosity(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: could not start the async runtime: {err}");
+            note(&format!("error: could not start the async runtime: {err}"));
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            // miette's report; a closed stderr is ignored (the exit status still tells).
+            note(&format!("{report:?}"));
             let code = report
                 .downcast_ref::<commands::invoke::InvokeError>()
                 .map_or(1, commands::invoke::InvokeError::exit_code);
@@ -113,6 +120,8 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Its default reports a failed write with eprintln!, which panics on a closed stderr.
+        .log_internal_errors(false)
         .with_target(false)
         .try_init();
 }

@@ -1,5 +1,8 @@
 //! Output conventions: results to stdout as text or JSON, progress and logs to stderr.
-use std::io::IsTerminal;
+//!
+//! Every write goes through [`write_stdout`] or [`note`]: a closed pipe (`edgekit … | head`)
+//! ends the output quietly instead of panicking as `println!` does.
+use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 use serde::Serialize;
@@ -13,25 +16,44 @@ pub enum OutputFormat {
 }
 
 /// Prints a result on stdout: `text` through the given renderer, `json` as pretty JSON.
+/// A reader that went away (closed pipe) is not an error: the command keeps its own exit
+/// status.
 pub fn print_result<T: Serialize>(
     format: OutputFormat,
     value: &T,
     text: impl FnOnce(&T) -> String,
 ) {
-    match format {
+    let mut rendered = match format {
         OutputFormat::Json => match serde_json::to_string_pretty(value) {
-            Ok(json) => println!("{json}"),
-            Err(err) => eprintln!("error: could not serialise the result: {err}"),
-        },
-        OutputFormat::Text => {
-            let rendered = text(value);
-            if rendered.ends_with('\n') {
-                print!("{rendered}");
-            } else {
-                println!("{rendered}");
+            Ok(json) => json,
+            Err(err) => {
+                note(&format!("error: could not serialise the result: {err}"));
+                return;
             }
-        }
+        },
+        OutputFormat::Text => text(value),
+    };
+    if !rendered.ends_with('\n') {
+        rendered.push('\n');
     }
+    if let Err(err) = write_stdout(&rendered) {
+        note(&format!("error: could not write the result: {err}"));
+    }
+}
+
+/// Writes `text` to stdout and flushes; a closed stdout (BrokenPipe) counts as written, since
+/// the reader took all it wanted.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Writes one line to stderr, ignoring a closed stderr (there is nobody left to tell).
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A progress indicator on stderr: a spinner on a TTY, plain lines otherwise.
@@ -51,7 +73,7 @@ impl Progress {
                 spinner: Some(spinner),
             }
         } else {
-            eprintln!("{message}");
+            note(&message);
             Self { spinner: None }
         }
     }
@@ -61,7 +83,7 @@ impl Progress {
         let message = message.into();
         match &self.spinner {
             Some(spinner) => spinner.set_message(message),
-            None => eprintln!("{message}"),
+            None => note(&message),
         }
     }
 
@@ -70,7 +92,7 @@ impl Progress {
         let message = message.into();
         match self.spinner {
             Some(spinner) => spinner.finish_with_message(message),
-            None => eprintln!("{message}"),
+            None => note(&message),
         }
     }
 }

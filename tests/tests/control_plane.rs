@@ -19,6 +19,7 @@ const ACM: &str =
 fn cloudfront_client(moto: &Moto) -> aws_sdk_cloudfront::Client {
     let config = aws_sdk_cloudfront::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(edgekit::aws::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
         .endpoint_url(moto.endpoint())

@@ -13,7 +13,7 @@ use std::process::Command;
 use edge::forwarding::{HANDLED_BY_PLATFORM, STRIPPED};
 use edgekit_tests::dev::Dev;
 use edgekit_tests::packaged::Packaged;
-use edgekit_tests::{edgekit_bin, events_dir, free_port, workspace_root};
+use edgekit_tests::{edgekit_bin, events_dir, free_port, run_expecting, run_ok, workspace_root};
 use serde_json::Value;
 
 /// Headers the functions inject after stripping (the client's copies are gone; ours stay).
@@ -159,13 +159,7 @@ fn invoke(function: &str, config: Option<&Path>, event: &Path) -> Value {
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "edgekit invoke {function}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_slice(&run_ok(&mut command).stdout).unwrap()
 }
 
 #[test]
@@ -211,15 +205,15 @@ fn keep_headers_lets_exactly_one_default_through_and_unknown_names_are_refused()
     );
 
     std::fs::write(&config, r#"{"keep_headers": ["X-Forwarded-Sssl"]}"#).unwrap();
-    let output = Command::new(edgekit_bin())
-        .args(["invoke", "forwarded-proto", "--event"])
-        .arg(&file)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
+    let output = run_expecting(
+        Command::new(edgekit_bin())
+            .args(["invoke", "forwarded-proto", "--event"])
+            .arg(&file)
+            .arg("--config")
+            .arg(&config),
+        2,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("keep_headers[0]"), "{stderr}");
 }
 

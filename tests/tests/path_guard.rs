@@ -13,7 +13,7 @@ use std::process::Command;
 use edgekit_tests::dev::{Dev, Nginx, Tomcat};
 use edgekit_tests::packaged::Packaged;
 use edgekit_tests::traversal::{Expect, Payload, corpus};
-use edgekit_tests::{edgekit_bin, events_dir, free_port, system_bin};
+use edgekit_tests::{edgekit_bin, events_dir, free_port, run_ok, system_bin};
 use serde_json::Value;
 
 const PUBLIC_HOST: &str = "auth.example.com";
@@ -67,18 +67,12 @@ fn every_payload_through_edgekit_invoke() {
                     let file = dir.join(format!("event-{worker}-{index}.json"));
                     std::fs::write(&file, serde_json::to_vec(&event(&payload.path)).unwrap())
                         .unwrap();
-                    let output = Command::new(edgekit_bin())
-                        .args(["invoke", "keycloak-host", "--compact", "--event"])
-                        .arg(&file)
-                        .arg("--config")
-                        .arg(config())
-                        .output()
-                        .unwrap();
-                    assert!(
-                        output.status.success(),
-                        "edgekit invoke on {}: {}",
-                        payload.path,
-                        String::from_utf8_lossy(&output.stderr)
+                    let output = run_ok(
+                        Command::new(edgekit_bin())
+                            .args(["invoke", "keycloak-host", "--compact", "--event"])
+                            .arg(&file)
+                            .arg("--config")
+                            .arg(config()),
                     );
                     let result: Value = serde_json::from_slice(&output.stdout).unwrap();
                     check(payload, &result, "edgekit invoke");

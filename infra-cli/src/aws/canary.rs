@@ -3,18 +3,19 @@
 //! overwrite by name; the permission is added only when its statement is missing).
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
-use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::RuleState;
 use serde::{Deserialize, Serialize};
 
+use super::{AwsError, SdkFailure};
 use crate::plan::canary::{AlarmPlan, AlarmRegion, InstallPlan};
 
 /// Why `canary install` could not put the plan in place.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum InstallError {
-    /// An AWS call failed; the message carries the SDK's whole error context.
-    #[error("{call} failed: {message}")]
-    Call { call: &'static str, message: String },
+    /// An AWS call failed (its code, message and fix as for every AWS call).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Call(#[from] AwsError),
     #[error("events:PutRule returned no RuleArn")]
     MissingRuleArn,
     #[error("EventBridge target: {0}")]
@@ -23,11 +24,8 @@ pub enum InstallError {
     TargetRejected(String),
 }
 
-fn call_failed<E: std::error::Error + 'static>(call: &'static str, err: &E) -> InstallError {
-    InstallError::Call {
-        call,
-        message: DisplayErrorContext(err).to_string(),
-    }
+fn call_failed<E: SdkFailure>(call: &'static str, err: &E) -> InstallError {
+    InstallError::Call(AwsError::call(call, err))
 }
 
 /// What `apply_install` did.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::client::Waiters;
 use aws_sdk_cloudfront::types::DistributionConfig;
+use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
 use serde::Serialize;
 
@@ -57,17 +58,7 @@ pub async fn get_config(client: &Client, id: &str) -> Result<VersionedConfig, Aw
         .id(id)
         .send()
         .await
-        .map_err(|err| {
-            let hint = if err
-                .as_service_error()
-                .is_some_and(|e| e.is_no_such_distribution())
-            {
-                "check the id with `aws cloudfront list-distributions` (ids look like E2ABC123XYZ)"
-            } else {
-                "check your credentials (AWS_PROFILE) and --endpoint-url"
-            };
-            AwsError::call(format!("GetDistributionConfig {id}"), &err).with_help(hint)
-        })?;
+        .map_err(|err| AwsError::call(format!("GetDistributionConfig {id}"), &err))?;
     let operation = || format!("GetDistributionConfig {id}");
     let config = out
         .distribution_config
@@ -138,16 +129,9 @@ where
                 continue;
             }
             Err(err) => {
-                let help = if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_precondition_failed())
-                {
-                    "the distribution keeps changing under us: wait for the other change to finish and retry"
-                } else {
-                    "nothing was changed; fix the cause above and run the command again"
-                };
+                // PreconditionFailed after the last round has its own fix (see aws::error).
                 return Err(AwsError::call(format!("UpdateDistribution {id}"), &err)
-                    .with_help(help)
+                    .with_help("nothing was changed; fix the cause above and run the command again")
                     .into());
             }
         }
@@ -235,9 +219,21 @@ pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> Resu
         .wait(timeout)
         .await
         .map_err(|err| {
-            AwsError::call(format!("waiting for distribution {id} to deploy"), &err).with_help(
-                "CloudFront deployments usually take a few minutes; run `edgekit wait` again to keep waiting",
-            )
+            let timed_out = matches!(err, WaiterError::ExceededMaxWait(_));
+            let error = AwsError::call(format!("GetDistribution {id} (waiting for the deployment)"), &err);
+            // Only a wait that ran out of time means "not deployed yet"; a failed call says
+            // what failed (endpoint, credentials, unknown id) with its own fix.
+            if timed_out {
+                AwsError {
+                    detail: format!("distribution {id} is not deployed yet ({})", error.detail),
+                    ..error
+                }
+                .with_help(
+                    "CloudFront deployments usually take a few minutes; run `edgekit wait` again to keep waiting",
+                )
+            } else {
+                error
+            }
         })?;
     Ok(())
 }

@@ -101,7 +101,12 @@ pub async fn ensure_edge_role(
         .role_name(role_name)
         .wait(Duration::from_secs(60))
         .await
-        .map_err(|err| AwsError::call(format!("waiting for role {role_name}"), &err))?;
+        .map_err(|err| {
+            AwsError::call(
+                format!("GetRole {role_name} (waiting until it exists)"),
+                &err,
+            )
+        })?;
     Ok((arn, true))
 }
 

@@ -111,6 +111,7 @@ pub async fn create_function(
         operation: format!("CreateFunction {name}"),
         detail: "the execution role never became assumable".into(),
         help: Some("IAM changes take a while to propagate: run the command again".into()),
+        cause: None,
     })
 }
 
@@ -154,7 +155,9 @@ pub async fn wait_active(client: &Client, name: &str) -> Result<(), AwsError> {
         .function_name(name)
         .wait(WAIT)
         .await
-        .map_err(|err| AwsError::call(format!("waiting for {name} to become active"), &err))?;
+        .map_err(|err| {
+            AwsError::call(format!("GetFunction {name} (waiting until active)"), &err)
+        })?;
     Ok(())
 }
 
@@ -165,7 +168,9 @@ pub async fn wait_updated(client: &Client, name: &str) -> Result<(), AwsError> {
         .function_name(name)
         .wait(WAIT)
         .await
-        .map_err(|err| AwsError::call(format!("waiting for the update of {name}"), &err))?;
+        .map_err(|err| {
+            AwsError::call(format!("GetFunction {name} (waiting for the update)"), &err)
+        })?;
     Ok(())
 }
 

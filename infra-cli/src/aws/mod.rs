@@ -5,8 +5,11 @@
 
 pub mod canary;
 pub mod cloudfront;
+pub mod error;
 pub mod iam;
 pub mod lambda;
+
+pub use error::{Cause, SdkFailure, set_verbosity};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use clap::Args;
@@ -31,24 +34,48 @@ pub struct AwsOptions {
 /// whose API lives there. [AWS CloudFront Developer Guide, "Restrictions on Lambda@Edge"]
 pub const EDGE_REGION: &str = "us-east-1";
 
-/// Why an AWS call failed: the operation, what the SDK reported (its error context: the
-/// service's code and message, or the dispatch failure), and the fix where one is known.
+/// Why an AWS call failed, as the AWS CLI says it: the operation, then the service's error
+/// code and message (`GetDistributionConfig E1: NoSuchDistribution: The specified
+/// distribution does not exist.`) or what kept the call from the service (no credentials, an
+/// unreachable endpoint); the fix where one is known.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("{operation} failed: {detail}")]
+#[error("{operation}: {detail}")]
 pub struct AwsError {
     pub operation: String,
     pub detail: String,
     #[help]
     pub help: Option<String>,
+    /// What went wrong, for callers that act on it (None for [`AwsError::missing`]).
+    pub cause: Option<Cause>,
 }
 
 impl AwsError {
-    /// A failed SDK call; `err` is an SDK error (`SdkError<…>`), rendered with its context.
-    pub fn call<E: std::error::Error + 'static>(operation: impl Into<String>, err: &E) -> Self {
+    /// A failed SDK call (`SdkError` or a waiter's `WaiterError`): the code-specific fix
+    /// when the failure is one users meet; `with_help` adds the call site's fix otherwise.
+    pub fn call<E: SdkFailure>(operation: impl Into<String>, err: &E) -> Self {
+        let operation = operation.into();
+        let cause = err.failure_cause();
+        let mut detail = cause.detail();
+        // -vv: the SDK's whole context, unless the raw answer is already there.
+        if !matches!(cause, Cause::Service { raw: Some(_), .. })
+            && let Some(raw) = error::raw_context(err)
+        {
+            detail.push_str(&format!("\nSDK error: {raw}"));
+        }
+        let help = cause.help(error::iam_action::<E>(&operation).as_deref());
         Self {
-            operation: operation.into(),
-            detail: aws_sdk_cloudfront::error::DisplayErrorContext(err).to_string(),
-            help: None,
+            operation,
+            detail,
+            help,
+            cause: Some(cause),
+        }
+    }
+
+    /// The service's error code, when the service answered with one.
+    pub fn error_code(&self) -> Option<&str> {
+        match &self.cause {
+            Some(Cause::Service { code, .. }) => code.as_deref(),
+            _ => None,
         }
     }
 
@@ -58,12 +85,15 @@ impl AwsError {
             operation: operation.into(),
             detail: format!("the answer has no {field}"),
             help: None,
+            cause: None,
         }
     }
 
-    /// The same error with the fix.
+    /// The same error with the call site's fix, unless a fix for its error code applies.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        if self.help.is_none() {
+            self.help = Some(help.into());
+        }
         self
     }
 }
@@ -90,6 +120,7 @@ pub async fn sdk_config(aws: &AwsOptions, region: Option<&str>) -> SdkConfig {
         (None, None) => {}
     }
     if let Some(endpoint) = &aws.endpoint_url {
+        error::remember_endpoint(endpoint);
         loader = loader.endpoint_url(endpoint);
     }
     loader.load().await

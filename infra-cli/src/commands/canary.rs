@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::aws::canary::apply_install;
 use crate::cli::GlobalArgs;
-use crate::output::{OutputFormat, Progress, print_result};
+use crate::output::{OutputFormat, Progress, note, print_result};
 use crate::plan::canary::{DEFAULT_SCHEDULE, InstallRequest, plan_install};
 
 #[derive(Debug, Subcommand)]
@@ -88,7 +88,10 @@ async fn run_once(args: RunArgs, global: &GlobalArgs) -> miette::Result<ExitCode
         |out| render_table(out.results),
     );
     if global.output == OutputFormat::Text {
-        eprintln!("{} of {} targets failed", summary.failed, summary.total);
+        note(&format!(
+            "{} of {} targets failed",
+            summary.failed, summary.total
+        ));
     }
     Ok(if summary.failed == 0 {
         ExitCode::SUCCESS

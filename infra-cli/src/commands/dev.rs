@@ -12,8 +12,9 @@ use http::StatusCode;
 use crate::cli::GlobalArgs;
 use crate::dev::DevError;
 use crate::dev::settings::{
-    AlbMode, AlbSettings, CloudFrontSettings, DevConfigFile, HandlerFiles, KeycloakSettings,
-    OriginRequestPolicy, OriginTarget, Settings, absolute, custom_origin_headers, verify_rule,
+    AlbMode, AlbSettings, AllowedMethods, CloudFrontSettings, DevConfigFile, HandlerFiles,
+    KeycloakSettings, OriginRequestPolicy, OriginTarget, Settings, absolute, custom_origin_headers,
+    verify_rule,
 };
 use crate::mode::DeploymentMode;
 
@@ -63,6 +64,9 @@ pub struct DevArgs {
     /// Origin request policy of the cache behavior.
     #[arg(long, value_enum, default_value_t = OriginRequestPolicy::AllViewerAndCloudfrontHeaders)]
     pub origin_request_policy: OriginRequestPolicy,
+    /// Allowed HTTP methods of the cache behavior; others get CloudFront's 403.
+    #[arg(long, value_enum, default_value_t = AllowedMethods::All)]
+    pub allowed_methods: AllowedMethods,
     /// Node.js Lambda@Edge handler (.mjs/.js exporting `handler`) at viewer-request.
     #[arg(long, value_name = "FILE")]
     pub viewer_request_js: Option<PathBuf>,
@@ -194,6 +198,7 @@ impl DevArgs {
             forwarded_proto: (!self.no_forwarded_proto).then_some(forwarded_proto),
             custom_origin_headers,
             policy: self.origin_request_policy,
+            allowed_methods: self.allowed_methods,
             function_error_status: StatusCode::from_u16(self.function_error_status)
                 .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             keycloak: self.keycloak(file)?,

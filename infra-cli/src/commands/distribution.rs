@@ -16,7 +16,7 @@ use crate::aws::lambda;
 use crate::cli::GlobalArgs;
 use crate::functions::Function;
 use crate::mode::DeploymentMode;
-use crate::output::{Progress, print_result};
+use crate::output::{Progress, note, print_result};
 use crate::plan::PlanError;
 use crate::plan::arn::{FunctionVersionArn, is_version_of};
 use crate::plan::associations::{AttachRequest, BehaviorTarget, plan_attach};
@@ -147,7 +147,7 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         check_secret(secret)?;
     }
     if let Some(warning) = &plan.warning {
-        eprintln!("warning: {warning}");
+        note(&format!("warning: {warning}"));
     }
     let mut report = CreateReport {
         deployment_mode: plan.mode.deployment_mode_output(),
@@ -159,8 +159,8 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         origin_verify_secret: None,
     };
     if plan.distributions.is_empty() {
-        if let Some(note) = &plan.note {
-            eprintln!("{note}");
+        if let Some(note_text) = &plan.note {
+            note(note_text);
         }
         let (registry, keycloak) = plan
             .custom_urls

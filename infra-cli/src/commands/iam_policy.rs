@@ -122,7 +122,8 @@ pub fn run(args: IamPolicyArgs, _global: &GlobalArgs) -> miette::Result<ExitCode
     let doc = policy(&args.name_prefix);
     let json = serde_json::to_string_pretty(&doc)
         .map_err(|err| miette::miette!("could not render the policy: {err}"))?;
-    println!("{json}");
+    crate::output::write_stdout(&format!("{json}\n"))
+        .map_err(|err| miette::miette!("could not write the policy: {err}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -152,6 +152,6 @@ fn print_edge_result(result: &EdgeResult, compact: bool) -> miette::Result<()> {
         serde_json::to_string_pretty(result)
     }
     .map_err(|err| miette::miette!("could not serialise the result: {err}"))?;
-    println!("{json}");
-    Ok(())
+    crate::output::write_stdout(&format!("{json}\n"))
+        .map_err(|err| miette::miette!("could not write the result: {err}"))
 }

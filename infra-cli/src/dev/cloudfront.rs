@@ -1,8 +1,9 @@
 //! The CloudFront layer: one distribution with a custom origin (the ALB). It applies the
-//! viewer protocol policy, builds the Lambda@Edge events CloudFront would build, runs the
-//! attached functions, validates every result with [`edge::validate`] (a violation is the 502
-//! LambdaValidationError a real distribution gives), adds CloudFront's own request headers,
-//! and sends the request to the ALB layer. Each rule cites its source.
+//! request limits (413), the allowed methods (403) and the viewer protocol policy, builds the
+//! Lambda@Edge events CloudFront would build, runs the attached functions, validates every
+//! result with [`edge::validate`] (a violation is the 502 LambdaValidationError a real
+//! distribution gives), adds CloudFront's own request headers, and sends the request to the
+//! ALB layer. Each rule cites its source; docs/conformance.md lists them all.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -17,7 +18,7 @@ use edge::{
 };
 use http::header::{HeaderMap, HeaderValue};
 use http::request::Parts;
-use http::{Method, Response, StatusCode};
+use http::{Method, Response, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
@@ -25,7 +26,7 @@ use super::alb::{Alb, ForwardRequest};
 use super::functions::{EdgeHandler, FunctionFailure};
 use super::headers::{diff, to_edge, to_http};
 use super::server::{Body, full};
-use super::settings::OriginRequestPolicy;
+use super::settings::{AllowedMethods, OriginRequestPolicy};
 
 /// The distribution's domain and id in events (the example values of the AWS docs,
 /// "Lambda@Edge event structure").
@@ -36,6 +37,12 @@ pub const POP: &str = "DEV1-C1";
 /// Largest viewer request body accepted (CloudFront's limit for POST/PUT bodies is larger;
 /// the emulator keeps memory bounded).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// CloudFront's limits on a viewer request: the request line and headers (not the body), and
+/// the URL it constructs; beyond either it answers 413 and closes the connection. [Developer
+/// Guide, "Request and response behavior for custom origins", "Maximum length of a request
+/// and maximum length of a URL"; "Quotas", "General quotas"]
+pub const MAX_REQUEST_BYTES: usize = 20_480;
+pub const MAX_URL_BYTES: usize = 8_192;
 
 /// Which function runs at which trigger.
 #[derive(Clone, Default)]
@@ -78,6 +85,8 @@ pub struct Distribution {
     /// Custom origin headers (name, value).
     pub custom_origin_headers: Vec<(String, String)>,
     pub policy: OriginRequestPolicy,
+    /// The cache behavior's allowed methods; others get the 403 (Invalid method).
+    pub allowed_methods: AllowedMethods,
     /// Viewer protocol policy redirect-to-https (else allow-all).
     pub redirect_to_https: bool,
     /// The port of the HTTPS viewer listener (redirect target).
@@ -117,6 +126,8 @@ impl CacheResult {
 struct Outcome {
     response: Response<Body>,
     cache: CacheResult,
+    /// Close the viewer's connection after this response (the 413 for an oversize request).
+    close: bool,
 }
 
 /// Random request id in the shape of `X-Amz-Cf-Id` (56 base64url characters).
@@ -151,20 +162,22 @@ impl Distribution {
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let path = parts.uri.path().to_owned();
+        let version = parts.version;
         let Outcome {
             mut response,
             cache,
+            close,
         } = self
             .process(parts, body, viewer, peer, &id, &mut notes)
             .await;
         let headers = response.headers_mut();
         // Response headers CloudFront adds. [Developer Guide, "Request and response behavior
         // for custom origins" (Via), "Standard log file fields" (x-edge-result-type)]
-        insert(
-            headers,
-            "via",
-            &format!("1.1 {} (CloudFront)", self.edge_host),
-        );
+        insert(headers, "via", &self.via(version));
+        // HTTP/1 only: HTTP/2 has no Connection header (RFC 9113 section 8.2.2).
+        if close && version < Version::HTTP_2 {
+            headers.insert("connection", HeaderValue::from_static("close"));
+        }
         headers.insert("x-cache", HeaderValue::from_static(cache.x_cache()));
         headers.insert("x-amz-cf-pop", HeaderValue::from_static(POP));
         insert(headers, "x-amz-cf-id", &id);
@@ -210,6 +223,9 @@ impl Distribution {
             .map_or("/", |pq| pq.as_str())
             .to_owned();
 
+        if let Some(refused) = self.admit(&parts, viewer, &host, &path_and_query, id, notes) {
+            return refused;
+        }
         // The viewer protocol policy answers before any function runs.
         if viewer == Proto::Http && self.redirect_to_https {
             notes.push("viewer protocol policy: redirect-to-https".into());
@@ -231,6 +247,12 @@ impl Distribution {
             }
         };
 
+        // A GET with a body is refused. [Developer Guide, "Request and response behavior for
+        // custom origins", "GET requests that include a body"]
+        if parts.method == Method::GET && !body.is_empty() {
+            notes.push("cloudfront: GET with a body".into());
+            return self.error_page(StatusCode::FORBIDDEN, "Bad request.", id);
+        }
         let mut request = self.viewer_request(&parts, &host, &path_and_query, peer, notes);
 
         if let Some(handler) = &self.triggers.viewer_request {
@@ -243,7 +265,7 @@ impl Distribution {
             }
         }
 
-        self.add_cloudfront_request_headers(&mut request, viewer, peer);
+        self.add_cloudfront_request_headers(&mut request, viewer, parts.version, peer);
 
         if let Some(handler) = &self.triggers.origin_request {
             match self
@@ -256,6 +278,57 @@ impl Distribution {
         }
 
         self.fetch(&request, body, id, notes).await
+    }
+
+    /// What CloudFront refuses before anything else: an oversize request or URL (413, then the
+    /// connection is closed) and a method outside the cache behavior's allowed methods (403).
+    /// The order of the two checks and the viewer protocol policy is not documented; the
+    /// limits come first because they apply while the request is read.
+    fn admit(
+        &self,
+        parts: &Parts,
+        viewer: Proto,
+        host: &str,
+        path_and_query: &str,
+        id: &str,
+        notes: &mut Vec<String>,
+    ) -> Option<Outcome> {
+        let url = viewer.as_str().len() + "://".len() + host.len() + path_and_query.len();
+        let request = request_bytes(parts, path_and_query);
+        if url > MAX_URL_BYTES || request > MAX_REQUEST_BYTES {
+            notes.push(format!(
+                "cloudfront: 413, URL {url} bytes (max {MAX_URL_BYTES}), request {request} bytes (max {MAX_REQUEST_BYTES})"
+            ));
+            let mut outcome = self.error_page(StatusCode::PAYLOAD_TOO_LARGE, "Bad request.", id);
+            outcome.close = true;
+            return Some(outcome);
+        }
+        // Methods outside the allowed set, TRACE and unknown ones included, get a 403.
+        // [Developer Guide, "HTTP 403 status code (Invalid method)"]
+        if !self.allowed_methods.allows(&parts.method) {
+            notes.push(format!("cloudfront: method {} not allowed", parts.method));
+            return Some(self.error_page(
+                StatusCode::FORBIDDEN,
+                "This distribution is not configured to allow the HTTP request method that was used for this request.",
+                id,
+            ));
+        }
+        None
+    }
+
+    /// `Via` as CloudFront writes it: the viewer's HTTP version (`1.0`, `1.1`, `2.0`), the
+    /// edge server's name, `(CloudFront)`. [Developer Guide, "Request and response behavior
+    /// for custom origins", "HTTP response headers that CloudFront removes or replaces": "Via:
+    /// http-version alphanumeric-string.cloudfront.net (CloudFront)"]
+    fn via(&self, version: Version) -> String {
+        let version = match version {
+            Version::HTTP_09 => "0.9",
+            Version::HTTP_10 => "1.0",
+            Version::HTTP_2 => "2.0",
+            Version::HTTP_3 => "3.0",
+            _ => "1.1",
+        };
+        format!("{version} {} (CloudFront)", self.edge_host)
     }
 
     /// The viewer protocol policy's answer to an HTTP request: 301 (Moved Permanently) to the
@@ -277,6 +350,7 @@ impl Distribution {
         Outcome {
             response,
             cache: CacheResult::Redirect,
+            close: false,
         }
     }
 
@@ -359,7 +433,11 @@ impl Distribution {
         } else {
             CacheResult::Miss
         };
-        Outcome { response, cache }
+        Outcome {
+            response,
+            cache,
+            close: false,
+        }
     }
 
     /// `request.origin.custom` as CloudFront puts it in events. [Developer Guide,
@@ -391,6 +469,7 @@ impl Distribution {
         &self,
         request: &mut Request,
         viewer: Proto,
+        version: Version,
         peer: SocketAddr,
     ) {
         let headers = &mut request.headers;
@@ -420,8 +499,10 @@ impl Distribution {
             _ => peer.ip().to_string(),
         };
         headers.set("X-Forwarded-For", xff);
-        // Via: "1.1 <id>.cloudfront.net (CloudFront)", appended. [same page, Via]
-        let via = format!("1.1 {} (CloudFront)", self.edge_host);
+        // Via: "<viewer's HTTP version> <id>.cloudfront.net (CloudFront)", appended to the
+        // viewer's. [same page, "HTTP request headers and CloudFront behavior" (Via forwarded)
+        // and "HTTP response headers that CloudFront removes or replaces" (the format)]
+        let via = self.via(version);
         match headers.first("via") {
             Some(existing) => {
                 let combined = format!("{existing}, {via}");
@@ -724,6 +805,7 @@ impl Distribution {
         Outcome {
             response,
             cache: CacheResult::Error,
+            close: false,
         }
     }
 
@@ -753,8 +835,25 @@ impl Distribution {
         Outcome {
             response,
             cache: CacheResult::LambdaGenerated,
+            close: false,
         }
     }
+}
+
+/// The size of the request without its body, as HTTP/1.1 would put it on the wire (request
+/// line, headers, blank line); for HTTP/2 the same fields, with `:authority` counted as Host.
+fn request_bytes(parts: &Parts, path_and_query: &str) -> usize {
+    let line = parts.method.as_str().len() + path_and_query.len() + " HTTP/1.1\r\n".len() + 1;
+    let headers: usize = parts
+        .headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + 2 + value.len() + 2)
+        .sum();
+    let authority = match (parts.headers.contains_key("host"), parts.uri.authority()) {
+        (false, Some(authority)) => "host: \r\n".len() + authority.as_str().len(),
+        _ => 0,
+    };
+    line + headers + authority + 2
 }
 
 fn parts_with(mut parts: http::response::Parts, headers: HeaderMap) -> http::response::Parts {

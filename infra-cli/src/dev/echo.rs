@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::server::{Body, full};
 
-/// The echo's answer: `{"method","path","query","headers","inferred_scheme"}`.
+/// The echo's answer: `{"method","path","query","headers","inferred_scheme","version"}`.
 #[derive(Debug, Serialize)]
 pub struct Echo {
     pub method: String,
@@ -18,6 +18,10 @@ pub struct Echo {
     /// lowercase name → every value, in arrival order.
     pub headers: IndexMap<String, Vec<String>>,
     pub inferred_scheme: String,
+    /// The HTTP version the request arrived in (`HTTP/1.1` from CloudFront or the ALB), so a
+    /// user sees what the origin hop speaks; empty when not known.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub version: String,
 }
 
 /// The scheme an app would infer, in the order the reference app checks: our
@@ -68,17 +72,19 @@ pub fn echo_of(method: &str, path: &str, query: &str, headers: &HeaderMap) -> Ec
         query: query.to_owned(),
         headers: map,
         inferred_scheme: inferred_scheme(headers),
+        version: String::new(),
     }
 }
 
 /// Serves one request (the body is not read: the echo answers with headers only).
 pub async fn handle(request: Request<Incoming>) -> Response<Body> {
-    let echo = echo_of(
+    let mut echo = echo_of(
         request.method().as_str(),
         request.uri().path(),
         request.uri().query().unwrap_or_default(),
         request.headers(),
     );
+    echo.version = format!("{:?}", request.version());
     let (status, body) = match serde_json::to_vec_pretty(&echo) {
         Ok(mut body) => {
             body.push(b'\n');

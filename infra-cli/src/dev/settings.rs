@@ -61,6 +61,8 @@ pub struct CloudFrontSettings {
     /// Custom origin headers of the app distribution (name, value), config file first.
     pub custom_origin_headers: Vec<(String, String)>,
     pub policy: OriginRequestPolicy,
+    /// The cache behavior's allowed methods (`--allowed-methods`).
+    pub allowed_methods: AllowedMethods,
     /// The status of a function execution error (503 or 500).
     pub function_error_status: StatusCode,
     /// The Keycloak distribution (`--keycloak-origin`).
@@ -133,6 +135,44 @@ impl OriginRequestPolicy {
             Self::AllViewerAndCloudfrontHeaders => "AllViewerAndCloudFrontHeaders-2022-06",
             Self::AllViewer => "AllViewer",
             Self::AllViewerExceptHostHeader => "AllViewerExceptHostHeader",
+        }
+    }
+}
+
+/// The cache behavior's allowed HTTP methods: CloudFront offers exactly these three sets and
+/// answers any other method (TRACE, CONNECT and unknown ones included) with its own 403.
+/// [CloudFront Developer Guide, "Values that you specify when you create or update a
+/// distribution", "Allowed HTTP methods"; "HTTP 403 status code (Invalid method)"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AllowedMethods {
+    /// GET, HEAD.
+    GetHead,
+    /// GET, HEAD, OPTIONS.
+    GetHeadOptions,
+    /// GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE (what `edgekit distribution create` sets).
+    All,
+}
+
+impl AllowedMethods {
+    /// Whether CloudFront forwards `method` under this setting.
+    pub fn allows(self, method: &http::Method) -> bool {
+        use http::Method;
+        let read = [Method::GET, Method::HEAD];
+        match self {
+            Self::GetHead => read.contains(method),
+            Self::GetHeadOptions => read.contains(method) || method == Method::OPTIONS,
+            Self::All => {
+                read.contains(method)
+                    || [
+                        Method::OPTIONS,
+                        Method::PUT,
+                        Method::POST,
+                        Method::PATCH,
+                        Method::DELETE,
+                    ]
+                    .contains(method)
+            }
         }
     }
 }
@@ -346,6 +386,25 @@ mod tests {
         );
         assert!(OriginTarget::parse("--origin", "https://app").is_err());
         assert!(OriginTarget::parse("--origin", "http://app/x").is_err());
+    }
+
+    #[test]
+    fn allowed_methods_are_the_three_sets() {
+        use http::Method;
+        let trace = Method::from_bytes(b"TRACE").unwrap();
+        let unknown = Method::from_bytes(b"FOO").unwrap();
+        for set in [
+            AllowedMethods::GetHead,
+            AllowedMethods::GetHeadOptions,
+            AllowedMethods::All,
+        ] {
+            assert!(set.allows(&Method::GET) && set.allows(&Method::HEAD));
+            assert!(!set.allows(&trace) && !set.allows(&unknown) && !set.allows(&Method::CONNECT));
+        }
+        assert!(!AllowedMethods::GetHead.allows(&Method::OPTIONS));
+        assert!(AllowedMethods::GetHeadOptions.allows(&Method::OPTIONS));
+        assert!(!AllowedMethods::GetHeadOptions.allows(&Method::POST));
+        assert!(AllowedMethods::All.allows(&Method::PATCH));
     }
 
     #[test]

@@ -42,9 +42,11 @@ pub fn self_signed(dir: &Path, extra_names: &[String]) -> Result<Tls, DevError> 
         .with_no_client_auth()
         .with_single_cert(vec![cert], key)
         .map_err(|err| DevError::Certificate(err.to_string()))?;
-    // CloudFront serves viewers over HTTP/2 and HTTP/1.1. [CloudFront Developer Guide,
-    // "Supported HTTP versions"]
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // CloudFront serves viewers over HTTP/2, HTTP/1.1 and HTTP/1.0 [CloudFront Developer
+    // Guide, "Supported HTTP versions": viewers without HTTP/2 "automatically use an earlier
+    // HTTP version"]. rustls refuses a handshake whose ALPN offer shares nothing with this
+    // list, so a client offering only `http/1.0` must find it here.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec(), b"http/1.0".to_vec()];
     Ok(Tls {
         config: Arc::new(config),
         cert_path,

@@ -148,6 +148,7 @@ impl Edge<'_> {
             triggers,
             custom_origin_headers,
             policy: self.settings.policy,
+            allowed_methods: self.settings.allowed_methods,
             redirect_to_https: true,
             https_port,
             origin_domain: ALB_DOMAIN.into(),
