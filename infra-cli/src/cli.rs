@@ -9,7 +9,9 @@ use crate::output::{OutputFormat, note};
 
 /// edgekit: run an app and its Keycloak behind CloudFront and an ALB without losing HTTPS.
 #[derive(Debug, Parser)]
-#[command(name = "edgekit", version, about, long_about = None, propagate_version = true)]
+// The long version names the commit and the embedded modules' sha256 (build.rs), so a
+// user can tell which build produced what is deployed.
+#[command(name = "edgekit", version, long_version = crate::packaging::LONG_VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

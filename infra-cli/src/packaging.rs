@@ -5,6 +5,11 @@
 //! package is: `index.mjs` (handler `index.handler`, runtime `nodejs22.x`), `function.wasm`
 //! (the Rust core for `wasm32-unknown-unknown`, profile `wasm`) and `config.json` (the
 //! config, validated with the function's own Rust types and re-serialised canonically).
+//!
+//! The wasm comes from the binary itself (build.rs embeds every registered function, so an
+//! installed `edgekit` packages without a toolchain), or, with `--from-source DIR`, from a
+//! `cargo build` in that checkout (for someone changing a function): same command, same bytes.
+use std::borrow::Cow;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +20,34 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
 use crate::functions::Function;
+
+/// What build.rs generated: `FUNCTION_CRATES`, `MODULES` (name, wasm bytes),
+/// `NOT_EMBEDDED` (why there are no modules) and `LONG_VERSION`.
+// FUNCTION_CRATES is read only by the unit test that checks it against the registry.
+#[allow(dead_code)]
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// `edgekit --version`: the version, the commit built from, each embedded module's sha256.
+pub const LONG_VERSION: &str = embedded::LONG_VERSION;
+
+/// Where a package's `function.wasm` comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WasmSource {
+    /// The module embedded in this binary at build time.
+    #[default]
+    Embedded,
+    /// Built now with cargo in this edgekit checkout (`--from-source`, `EDGEKIT_WORKSPACE`).
+    Checkout(PathBuf),
+}
+
+impl WasmSource {
+    /// `--from-source DIR` if given, else the embedded modules.
+    pub fn from_flag(from_source: Option<PathBuf>) -> Self {
+        from_source.map_or(Self::Embedded, Self::Checkout)
+    }
+}
 
 /// The Node.js handler template; `__EDGEKIT_FUNCTION__` becomes the function name.
 pub const HANDLER_TEMPLATE: &str = include_str!("packaging/index.mjs");
@@ -100,10 +133,13 @@ pub enum PackagingError {
     #[error("the wasm32-unknown-unknown Rust target is not installed")]
     #[diagnostic(help("run `rustup target add wasm32-unknown-unknown` (scripts/test does it)"))]
     MissingWasmTarget,
-    #[error("{0} holds no Cargo workspace")]
+    #[error("this edgekit was built without its edge functions: {reason}")]
     #[diagnostic(help(
-        "`edgekit package` builds the functions from an edgekit checkout: set EDGEKIT_WORKSPACE to one"
+        "run `rustup target add wasm32-unknown-unknown` and reinstall (`cargo install --path infra-cli --locked`), or pass --from-source <edgekit checkout>"
     ))]
+    NotEmbedded { reason: &'static str },
+    #[error("{0} holds no Cargo workspace")]
+    #[diagnostic(help("--from-source (or EDGEKIT_WORKSPACE) must name an edgekit checkout"))]
     NoWorkspace(PathBuf),
     #[error("could not run `{command}`")]
     Spawn {
@@ -141,13 +177,14 @@ pub fn code_sha256(zip: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(zip))
 }
 
-/// Builds the wasm (size-optimised), validates and bakes `config_path` in, zips; the size
-/// is checked against the origin-trigger quota (both edgekit functions are origin-request).
+/// Takes the wasm from `source`, validates and bakes `config_path` in, zips; the size is
+/// checked against the origin-trigger quota (both edgekit functions are origin-request).
 pub fn build_package(
     function: Function,
     config_path: Option<&Path>,
+    source: &WasmSource,
 ) -> Result<BuiltPackage, PackagingError> {
-    build_package_for(function, config_path, Trigger::Origin)
+    build_package_for(function, config_path, Trigger::Origin, source)
 }
 
 /// [`build_package`] with the quota of a chosen trigger.
@@ -155,14 +192,46 @@ pub fn build_package_for(
     function: Function,
     config_path: Option<&Path>,
     trigger: Trigger,
+    source: &WasmSource,
 ) -> Result<BuiltPackage, PackagingError> {
     let config_json = baked_config(function, config_path)?;
-    let wasm_path = build_wasm(function)?;
-    let wasm = std::fs::read(&wasm_path).map_err(|source| PackagingError::ReadWasm {
-        path: wasm_path.clone(),
-        source,
-    })?;
+    let wasm = wasm_module(function, source)?;
     assemble(function, &wasm, &config_json, trigger)
+}
+
+/// The function's wasm module from `source`.
+pub fn wasm_module(
+    function: Function,
+    source: &WasmSource,
+) -> Result<Cow<'static, [u8]>, PackagingError> {
+    match source {
+        WasmSource::Embedded => embedded_wasm(function).map(Cow::Borrowed),
+        WasmSource::Checkout(workspace) => {
+            let path = build_wasm(function, workspace)?;
+            let bytes =
+                std::fs::read(&path).map_err(|source| PackagingError::ReadWasm { path, source })?;
+            Ok(Cow::Owned(bytes))
+        }
+    }
+}
+
+/// The module build.rs embedded for `function`.
+pub fn embedded_wasm(function: Function) -> Result<&'static [u8], PackagingError> {
+    lookup_module(embedded::MODULES, embedded::NOT_EMBEDDED, function.name())
+}
+
+/// `name`'s module in `modules`; without modules, why (the missing wasm target, usually).
+fn lookup_module(
+    modules: &'static [(&'static str, &'static [u8])],
+    not_embedded: Option<&'static str>,
+    name: &str,
+) -> Result<&'static [u8], PackagingError> {
+    let reason = not_embedded.unwrap_or("no module for this function");
+    modules
+        .iter()
+        .find(|(module, _)| *module == name)
+        .map(|(_, bytes)| *bytes)
+        .ok_or(PackagingError::NotEmbedded { reason })
 }
 
 /// Reads, validates (the function's own Rust config types and checks) and canonically
@@ -191,19 +260,6 @@ pub fn baked_config(
     canonical.map_err(|err| PackagingError::Zip(format!("cannot serialise the config: {err}")))
 }
 
-/// The workspace holding the function crates: `EDGEKIT_WORKSPACE`, else the one this
-/// binary was built from.
-pub fn workspace_dir() -> PathBuf {
-    std::env::var_os("EDGEKIT_WORKSPACE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("."))
-        })
-}
-
 /// One line of `cargo build --message-format json`.
 #[derive(Deserialize)]
 struct CargoMessage {
@@ -219,12 +275,12 @@ struct CargoTarget {
     name: String,
 }
 
-/// `cargo build --lib --target wasm32-unknown-unknown --profile wasm -p <crate>`; returns the
+/// `cargo build --lib --target wasm32-unknown-unknown --profile wasm -p <crate>` in
+/// `workspace` (build.rs runs the same, so the bytes match the embedded module); returns the
 /// `.wasm` cargo reports (so `CARGO_TARGET_DIR` and `build.target-dir` are honoured).
-pub fn build_wasm(function: Function) -> Result<PathBuf, PackagingError> {
-    let workspace = workspace_dir();
+pub fn build_wasm(function: Function, workspace: &Path) -> Result<PathBuf, PackagingError> {
     if !workspace.join("Cargo.toml").is_file() {
-        return Err(PackagingError::NoWorkspace(workspace));
+        return Err(PackagingError::NoWorkspace(workspace.to_owned()));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let args = [
@@ -241,7 +297,7 @@ pub fn build_wasm(function: Function) -> Result<PathBuf, PackagingError> {
     ];
     let output = Command::new(&cargo)
         .args(args)
-        .current_dir(&workspace)
+        .current_dir(workspace)
         .output()
         .map_err(|source| PackagingError::Spawn {
             command: format!("{cargo} {}", args.join(" ")),
@@ -346,6 +402,30 @@ mod tests {
 
     fn forwarded_proto() -> Function {
         Function::find("forwarded-proto").unwrap()
+    }
+
+    #[test]
+    fn build_rs_embeds_exactly_the_registry() {
+        let registry: Vec<&str> = Function::all().map(Function::name).collect();
+        assert_eq!(embedded::FUNCTION_CRATES, registry.as_slice());
+        if embedded::NOT_EMBEDDED.is_none() {
+            for function in Function::all() {
+                let wasm = embedded_wasm(function).unwrap();
+                assert!(wasm.starts_with(b"\0asm"), "{function}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_embedded_modules_answer_with_the_rustup_command() {
+        let reason = "the wasm32-unknown-unknown Rust target is not installed";
+        let err = lookup_module(&[], Some(reason), "forwarded-proto").unwrap_err();
+        assert!(err.to_string().contains(reason), "{err}");
+        let help = miette::Diagnostic::help(&err).unwrap().to_string();
+        assert!(
+            help.contains("rustup target add wasm32-unknown-unknown"),
+            "{help}"
+        );
     }
 
     #[test]

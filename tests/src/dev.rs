@@ -43,6 +43,7 @@ impl Dev {
             .args(["--alb-listen", &format!("127.0.0.1:{alb_port}")])
             .args(["--keycloak-listen", &format!("127.0.0.1:{keycloak_port}")])
             .args(extra)
+            .env("EDGEKIT_CACHE_DIR", dir.path().join("cache"))
             .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
             .stderr(std::fs::File::create(&stderr_path).expect("stderr file"));
         let guard = ChildGuard::spawn("edgekit dev", &mut command);

@@ -307,6 +307,7 @@ fn a_missing_wasm_target_is_reported_with_the_rustup_command() {
     let output = Command::new(edgekit_bin())
         .args(["package", "forwarded-proto", "--out"])
         .arg(temp.path().join("fp.zip"))
+        .env("EDGEKIT_WORKSPACE", edgekit_tests::workspace_root()) // build, not the embedded module
         .env("CARGO", &fake_cargo)
         .output()
         .unwrap();

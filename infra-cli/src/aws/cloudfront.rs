@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use super::AwsError;
 use crate::plan::PlanError;
-use crate::plan::associations::{Plan, render_diff};
+use crate::plan::associations::Plan;
+use crate::plan::diff::{self, Change};
 
 /// How many read-plan-write rounds `apply_plan` makes before giving up on PreconditionFailed.
 pub const MAX_UPDATE_ATTEMPTS: u32 = 5;
@@ -41,8 +42,18 @@ pub struct DistributionInfo {
 pub enum ApplyOutcome {
     /// Nothing to change: no write call was made.
     Unchanged { reason: String },
-    /// `--dry-run`: the diff of what would be written; no write call was made.
-    DryRun { summary: String, diff: String },
+    /// `--dry-run`: what would be written, in the CloudFront API's JSON shape (secrets
+    /// masked); no write call was made. `--output json` shows `changes`, text the diff.
+    DryRun {
+        summary: String,
+        changes: Vec<Change>,
+        /// The unified diff, plain.
+        #[serde(skip)]
+        diff: String,
+        /// The same diff coloured, for a terminal.
+        #[serde(skip)]
+        colored_diff: String,
+    },
     /// UpdateDistribution succeeded.
     Updated {
         summary: String,
@@ -90,10 +101,7 @@ where
             Plan::Change { config, summary } => (config, summary),
         };
         if dry_run {
-            return Ok(ApplyOutcome::DryRun {
-                diff: render_diff(&current.config, &config),
-                summary,
-            });
+            return Ok(dry_run_outcome(&current.config, &config, summary));
         }
         tracing::debug!(
             distribution = id,
@@ -135,6 +143,22 @@ where
                     .into());
             }
         }
+    }
+}
+
+/// The dry-run result: the planned change as API-shaped JSON, its changed paths and its diff.
+fn dry_run_outcome(
+    current: &DistributionConfig,
+    planned: &DistributionConfig,
+    summary: String,
+) -> ApplyOutcome {
+    let before = diff::config_json(current);
+    let after = diff::config_json(planned);
+    ApplyOutcome::DryRun {
+        summary,
+        changes: diff::changes(&before, &after),
+        diff: diff::unified(&before, &after, false),
+        colored_diff: diff::unified(&before, &after, true),
     }
 }
 

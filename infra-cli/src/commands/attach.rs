@@ -2,6 +2,7 @@
 //!
 //! Read config + ETag, plan (pure, [`crate::plan::associations`]), write with If-Match,
 //! re-plan on PreconditionFailed. Nothing to do means no write call at all.
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -84,7 +85,18 @@ fn print_outcome(format: OutputFormat, distribution: &str, outcome: &ApplyOutcom
     };
     print_result(format, &report, |r| match r.outcome {
         ApplyOutcome::Unchanged { reason } => format!("unchanged: {reason} (nothing written)"),
-        ApplyOutcome::DryRun { summary, diff } => {
+        ApplyOutcome::DryRun {
+            summary,
+            diff,
+            colored_diff,
+            ..
+        } => {
+            // Colour only for a person at a terminal; a file or a pipe gets plain text.
+            let diff = if std::io::stdout().is_terminal() {
+                colored_diff
+            } else {
+                diff
+            };
             format!("dry run, nothing written: would {summary}\n{diff}")
         }
         ApplyOutcome::Updated {

@@ -10,13 +10,14 @@ use clap::Args;
 use http::StatusCode;
 
 use crate::cli::GlobalArgs;
-use crate::dev::DevError;
 use crate::dev::settings::{
     AlbMode, AlbSettings, AllowedMethods, CloudFrontSettings, DevConfigFile, HandlerFiles,
     KeycloakSettings, OriginRequestPolicy, OriginTarget, Settings, absolute, custom_origin_headers,
-    verify_rule,
+    dev_cache_dir, verify_rule,
 };
+use crate::dev::{DevError, tls};
 use crate::mode::DeploymentMode;
+use crate::output::write_stdout;
 
 /// Options of `edgekit dev`.
 #[derive(Debug, Args)]
@@ -88,9 +89,14 @@ pub struct DevArgs {
     /// ALB idle timeout in seconds: no answer from the origin within it → 504.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub origin_timeout: u64,
-    /// Extra DNS name for the self-signed certificate (repeatable).
+    /// Extra DNS name for the development certificate (repeatable).
     #[arg(long, value_name = "NAME")]
     pub tls_name: Vec<String>,
+    /// Print the path of the development CA's certificate (created if missing) and exit: the
+    /// file to trust, e.g. `curl --cacert "$(edgekit dev --print-ca)"`. The CA lives in
+    /// $EDGEKIT_CACHE_DIR, else $XDG_CACHE_HOME/edgekit, else ~/.cache/edgekit.
+    #[arg(long)]
+    pub print_ca: bool,
     /// No per-request log lines (errors are still logged).
     #[arg(long, short)]
     pub quiet: bool,
@@ -107,8 +113,19 @@ fn parse_error_status(value: &str) -> Result<u16, String> {
 pub async fn run(args: DevArgs, _global: &GlobalArgs) -> miette::Result<ExitCode> {
     // Keeps the source chain and the help of the error.
     let fail = |err: DevError| miette::Report::new(err).wrap_err("edgekit dev");
+    if args.print_ca {
+        return print_ca().map_err(fail);
+    }
     let settings = args.resolve().map_err(fail)?;
     crate::dev::server::run(&settings).await.map_err(fail)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--print-ca`: only the path on stdout, so that `$(edgekit dev --print-ca)` is the path.
+fn print_ca() -> Result<ExitCode, DevError> {
+    let ca = tls::load_or_create(&dev_cache_dir()?)?;
+    // A closed stdout is not an error here either (see `output`).
+    let _ = write_stdout(&format!("{}\n", ca.cert_path.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -153,6 +170,7 @@ impl DevArgs {
             alb,
             cloudfront,
             tls_names: self.tls_name,
+            ca_dir: dev_cache_dir()?,
             node: self.node,
             log_requests: !self.quiet,
         })

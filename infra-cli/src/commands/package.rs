@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::cli::GlobalArgs;
 use crate::functions::Function;
 use crate::output::{Progress, print_result};
-use crate::packaging::{self, HANDLER, RUNTIME, Trigger};
+use crate::packaging::{self, HANDLER, RUNTIME, Trigger, WasmSource};
 
 #[derive(Debug, Args)]
 pub struct PackageArgs {
@@ -26,6 +26,10 @@ pub struct PackageArgs {
     /// The trigger the package is for: decides the size quota (1 MB viewer, 50 MB origin).
     #[arg(long, value_enum, default_value_t = Trigger::Origin)]
     pub trigger: Trigger,
+    /// Build the wasm with cargo from this edgekit checkout instead of using the module
+    /// embedded in this binary (for someone changing a function).
+    #[arg(long, value_name = "DIR", env = "EDGEKIT_WORKSPACE")]
+    pub from_source: Option<PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,11 +46,13 @@ struct PackageReport {
 }
 
 pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
-    let progress = Progress::start(format!(
-        "building {} for wasm32-unknown-unknown",
-        args.function
-    ));
-    let built = packaging::build_package_for(args.function, args.config.as_deref(), args.trigger)?;
+    let source = WasmSource::from_flag(args.from_source);
+    let progress = Progress::start(match &source {
+        WasmSource::Embedded => format!("packaging {}", args.function),
+        WasmSource::Checkout(_) => format!("building {} for wasm32-unknown-unknown", args.function),
+    });
+    let built =
+        packaging::build_package_for(args.function, args.config.as_deref(), args.trigger, &source)?;
     std::fs::write(&args.out, &built.zip)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;

@@ -14,6 +14,7 @@ use crate::aws::{self, iam, lambda};
 use crate::cli::GlobalArgs;
 use crate::functions::Function;
 use crate::output::{Progress, print_result};
+use crate::packaging::WasmSource;
 
 /// Default role name when `--role-arn` is not given.
 pub const DEFAULT_ROLE_NAME: &str = "edgekit-edge-execution";
@@ -35,6 +36,10 @@ pub struct PublishArgs {
     /// Use this prebuilt package zip instead of packaging (e.g. from `edgekit package`).
     #[arg(long)]
     pub zip: Option<PathBuf>,
+    /// Build the wasm with cargo from this edgekit checkout instead of using the module
+    /// embedded in this binary (see `edgekit package`); ignored with --zip.
+    #[arg(long, value_name = "DIR", env = "EDGEKIT_WORKSPACE")]
+    pub from_source: Option<PathBuf>,
     /// Lambda function name (default: edgekit-<function>).
     #[arg(long)]
     pub name: Option<String>,
@@ -115,7 +120,8 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
             .into_diagnostic()
             .wrap_err_with(|| format!("could not read --zip {}", path.display()))?,
         None => {
-            crate::packaging::build_package(args.function, args.config.as_deref())
+            let source = WasmSource::from_flag(args.from_source.clone());
+            crate::packaging::build_package(args.function, args.config.as_deref(), &source)
                 .map_err(miette::Report::new)
                 .wrap_err_with(|| format!("could not package {}", args.function))?
                 .zip

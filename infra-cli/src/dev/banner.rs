@@ -15,7 +15,8 @@ pub struct Started<'a> {
     pub origin: &'a OriginTarget,
     /// The app distribution's functions, with CloudFront.
     pub functions: Option<&'a str>,
-    /// The self-signed certificate's PEM file, when a listener serves HTTPS.
+    /// The development CA's certificate (PEM) that issued this start's certificate, when a
+    /// listener serves HTTPS.
     pub certificate: Option<&'a Path>,
 }
 
@@ -37,20 +38,34 @@ pub fn print(settings: &Settings, started: &Started<'_>) {
             ""
         }
     );
-    if let Some(cert) = started.certificate {
-        println!(
-            "  certificate: {} (self-signed, new at every start): use curl -k, or curl --cacert {}",
-            cert.display(),
-            cert.display()
-        );
+    if let Some(ca) = started.certificate {
+        for line in trust_lines(ca) {
+            println!("{line}");
+        }
     }
     if settings.mode.enable_cloudfront() {
+        let cacert = started
+            .certificate
+            .map(|ca| format!("--cacert {} ", ca.display()))
+            .unwrap_or_default();
         println!(
-            "Try: curl -k https://{}/hello -H 'X-Forwarded-Host: evil.example'   (Ctrl-C stops)",
+            "Try: curl {cacert}https://{}/hello -H 'X-Forwarded-Host: evil.example'   (Ctrl-C stops)",
             show(settings.listen)
         );
     }
     let _ = std::io::stdout().flush();
+}
+
+/// How to trust the development CA, said once per start: the CA stays the same across
+/// starts, so trusting it once is enough (`edgekit dev --print-ca` prints its path).
+fn trust_lines(ca: &Path) -> [String; 2] {
+    let ca = ca.display();
+    [
+        format!("  certificate: issued at start by the edgekit development CA {ca}"),
+        format!(
+            "  trust the CA once: curl --cacert {ca}; canary targets \"ca_file\": \"{ca}\"; a browser: import it as a certificate authority (path: edgekit dev --print-ca)"
+        ),
+    ]
 }
 
 fn listener_lines(settings: &Settings, functions: &str) -> Vec<String> {
@@ -80,7 +95,7 @@ fn cloudfront_lines(
 ) -> Vec<String> {
     let mut lines = vec![
         format!(
-            "  https://{}/  CloudFront viewer, HTTPS (self-signed certificate)",
+            "  https://{}/  CloudFront viewer, HTTPS (certificate from the edgekit development CA)",
             show(settings.listen)
         ),
         format!(

@@ -40,6 +40,9 @@ pub enum DevError {
     Certificate(String),
     #[error("edge function {name}: {reason}")]
     Function { name: String, reason: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Ca(#[from] super::tls::CaError),
     #[error("I/O error")]
     Io(#[from] std::io::Error),
 }

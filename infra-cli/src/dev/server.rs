@@ -42,7 +42,7 @@ pub async fn run(settings: &Settings) -> Result<(), DevError> {
         None => start_echo(settings, &shutdown_rx, &mut tasks).await?,
     };
     let tls = if needs_tls(settings.mode) {
-        Some(tls::self_signed(&work_dir, &settings.tls_names)?)
+        Some(tls::from_dev_ca(&settings.ca_dir, &settings.tls_names)?)
     } else {
         None
     };

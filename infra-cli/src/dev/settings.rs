@@ -31,12 +31,30 @@ pub struct Settings {
     pub alb: AlbSettings,
     /// The distributions' settings; `None` in the modes without CloudFront.
     pub cloudfront: Option<CloudFrontSettings>,
-    /// Extra DNS names for the self-signed certificate.
+    /// Extra DNS names for the viewer certificate.
     pub tls_names: Vec<String>,
+    /// Where the development CA lives ([`dev_cache_dir`]).
+    pub ca_dir: PathBuf,
     /// The Node.js executable for `.mjs` handlers.
     pub node: PathBuf,
     /// One log line per request.
     pub log_requests: bool,
+}
+
+/// The user's cache directory for edgekit (the development CA lives there):
+/// `EDGEKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/edgekit`, else `~/.cache/edgekit` (the XDG
+/// Base Directory default). Empty variables count as unset, as the XDG spec says.
+pub fn dev_cache_dir() -> Result<PathBuf, super::tls::CaError> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("EDGEKIT_CACHE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return Ok(PathBuf::from(dir).join("edgekit"));
+    }
+    var("HOME")
+        .map(|home| PathBuf::from(home).join(".cache").join("edgekit"))
+        .ok_or(super::tls::CaError::NoCacheDir)
 }
 
 /// The ALB's listeners in front of the origin.

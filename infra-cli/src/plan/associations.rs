@@ -341,36 +341,6 @@ pub fn attached_arns(config: &DistributionConfig) -> Vec<String> {
     out
 }
 
-/// A unified diff of two configs (their full debug rendering), for `--dry-run`. Origin custom
-/// header values (the origin-verify secret) are masked: secrets are never printed again.
-pub fn render_diff(before: &DistributionConfig, after: &DistributionConfig) -> String {
-    let before = format!("{:#?}\n", redacted(before));
-    let after = format!("{:#?}\n", redacted(after));
-    similar::TextDiff::from_lines(&before, &after)
-        .unified_diff()
-        .context_radius(4)
-        .header("current", "planned")
-        .to_string()
-}
-
-fn redacted(config: &DistributionConfig) -> DistributionConfig {
-    let mut config = config.clone();
-    if let Some(origins) = config.origins.as_mut() {
-        for origin in origins.items.iter_mut() {
-            if let Some(items) = origin
-                .custom_headers
-                .as_mut()
-                .and_then(|h| h.items.as_mut())
-            {
-                for header in items.iter_mut() {
-                    header.header_value = "<redacted>".to_owned();
-                }
-            }
-        }
-    }
-    config
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -632,18 +602,5 @@ mod tests {
         )
         .unwrap();
         assert!(!plan.is_change());
-    }
-
-    #[test]
-    fn diff_shows_the_new_association() {
-        let before = rich_config();
-        let after =
-            changed(plan_attach(&before, &attach(FP3, false, BehaviorTarget::Default)).unwrap());
-        let diff = render_diff(&before, &after);
-        assert!(
-            diff.contains("+") && diff.contains("edgekit-forwarded-proto:3"),
-            "{diff}"
-        );
-        assert!(diff.contains("quantity: 2"), "{diff}");
     }
 }

@@ -6,6 +6,7 @@
 pub mod arn;
 pub mod associations;
 pub mod canary;
+pub mod diff;
 pub mod distribution;
 
 /// Why a plan could not be made: bad input or a conflict the user must resolve (no AWS call
