@@ -116,6 +116,25 @@ impl Dev {
     }
 }
 
+/// A viewer for the emulator's listeners: accepts its certificate, follows no redirect.
+pub fn viewer() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build the viewer client")
+}
+
+/// A response header's value, or "" when absent.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
 /// A Python ASGI server from the test venv.
 pub struct PyServer {
     pub port: u16,

@@ -61,6 +61,20 @@ impl Moto {
             .await
     }
 
+    /// A CloudFront client pointed at this moto.
+    pub fn cloudfront_client(&self) -> aws_sdk_cloudfront::Client {
+        let config = aws_sdk_cloudfront::Config::builder()
+            .behavior_version(aws_sdk_cloudfront::config::BehaviorVersion::latest())
+            .http_client(edgekit::aws::https_client())
+            .region(aws_sdk_cloudfront::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudfront::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .endpoint_url(self.endpoint())
+            .build();
+        aws_sdk_cloudfront::Client::from_conf(config)
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

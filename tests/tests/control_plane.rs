@@ -8,24 +8,12 @@
 //! `control_plane_mocks.rs` with aws-smithy-mocks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 use edgekit_tests::aws_cli::{edgekit, recording, write_handler_zip};
 use edgekit_tests::aws_fixtures::rich_distribution_config;
 use edgekit_tests::moto::Moto;
 
 const ACM: &str =
     "arn:aws:acm:us-east-1:123456789012:certificate/0b5e8a1c-aaaa-bbbb-cccc-123456789012";
-
-fn cloudfront_client(moto: &Moto) -> aws_sdk_cloudfront::Client {
-    let config = aws_sdk_cloudfront::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(edgekit::aws::https_client())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(moto.endpoint())
-        .build();
-    aws_sdk_cloudfront::Client::from_conf(config)
-}
 
 #[test]
 fn publish_creates_role_and_version_skips_unchanged_and_refuses_other_regions() {
@@ -366,7 +354,7 @@ fn distribution_create_per_mode_is_idempotent_and_counts_its_calls() {
 #[tokio::test(flavor = "multi_thread")]
 async fn attach_and_detach_keep_every_other_field_of_a_rich_distribution() {
     let moto = Moto::start();
-    let client = cloudfront_client(&moto);
+    let client = moto.cloudfront_client();
     let created = client
         .create_distribution()
         .distribution_config(rich_distribution_config(&[]))

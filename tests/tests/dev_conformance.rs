@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use edgekit_tests::dev::Dev;
+use edgekit_tests::dev::{Dev, header, viewer};
 use serde::Deserialize;
 
 /// What the embedded echo answers.
@@ -21,22 +21,6 @@ struct Echo {
     query: String,
     headers: BTreeMap<String, Vec<String>>,
     version: String,
-}
-
-fn viewer() -> reqwest::Client {
-    reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 /// Sends `request` on a plain TCP connection and reads until the server closes it (a read

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use edgekit_tests::dev::{Dev, Nginx, PyServer, fixtures_dir};
+use edgekit_tests::dev::{Dev, Nginx, PyServer, fixtures_dir, header, viewer};
 use serde::Deserialize;
 
 /// What the ASGI test app answers.
@@ -25,22 +25,6 @@ struct Echo {
     query: String,
     headers: BTreeMap<String, Vec<String>>,
     inferred_scheme: String,
-}
-
-fn viewer() -> reqwest::Client {
-    reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
 }
 
 fn write_config(dir: &tempfile::TempDir, json: &str) -> String {

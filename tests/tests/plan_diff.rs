@@ -5,7 +5,6 @@
 //! so the distribution starts with `{"Quantity": 0}`), and detach on the pure plan.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudfront::types::{CustomHeaders, EventType, OriginCustomHeader};
 use edgekit::plan::associations::{
     BehaviorTarget, DetachRequest, FunctionSelector, Plan, plan_detach,
@@ -39,14 +38,8 @@ fn config_with_secret() -> aws_sdk_cloudfront::types::DistributionConfig {
 }
 
 async fn create_in_moto(moto: &Moto) -> String {
-    let config = aws_sdk_cloudfront::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(edgekit::aws::https_client())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-        .endpoint_url(moto.endpoint())
-        .build();
-    let created = aws_sdk_cloudfront::Client::from_conf(config)
+    let created = moto
+        .cloudfront_client()
         .create_distribution()
         .distribution_config(config_with_secret())
         .send()
