@@ -3,6 +3,7 @@
 //!
 //! The AWS calls that read the inputs and apply the results live in [`crate::aws`].
 
+pub mod api_json;
 pub mod arn;
 pub mod associations;
 pub mod canary;
