@@ -238,11 +238,8 @@ impl Nginx {
             .arg(&conf_path)
             .args(["-g", "daemon off;"])
             .stdout(Stdio::null());
-        let guard = ChildGuard::spawn("nginx", &mut command);
-        if !wait_for_port(port, Duration::from_secs(10)) {
-            let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
-            panic!("nginx did not start on {port}: {log}");
-        }
+        let log = dir.path().join("error.log");
+        let guard = spawn_listening("nginx", &mut command, port, Duration::from_secs(10), &log);
         Self {
             port,
             _guard: guard,
@@ -319,11 +316,8 @@ impl Tomcat {
             .args(["org.apache.catalina.startup.Bootstrap", "start"])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(base.join("logs/out.log")).expect("log file"));
-        let guard = ChildGuard::spawn("tomcat", &mut command);
-        if !wait_for_port(port, Duration::from_secs(60)) {
-            let log = std::fs::read_to_string(base.join("logs/out.log")).unwrap_or_default();
-            panic!("tomcat did not start on {port}: {log}");
-        }
+        let log = base.join("logs/out.log");
+        let guard = spawn_listening("tomcat", &mut command, port, Duration::from_secs(60), &log);
         Self {
             port,
             _guard: guard,
@@ -334,4 +328,20 @@ impl Tomcat {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+}
+
+/// Starts a server and waits until it accepts connections on `port`; fails with its log.
+fn spawn_listening(
+    name: &str,
+    command: &mut Command,
+    port: u16,
+    timeout: Duration,
+    log: &std::path::Path,
+) -> ChildGuard {
+    let guard = ChildGuard::spawn(name, command);
+    if !wait_for_port(port, timeout) {
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        panic!("{name} did not start on {port}: {log}");
+    }
+    guard
 }

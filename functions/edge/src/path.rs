@@ -30,12 +30,14 @@ pub fn readings(uri: &str) -> Result<Vec<String>, PathError> {
     let once = decode_strict(raw)?;
     let twice = decode_strict(&once)?;
     let params_first = strip_params(raw);
+    let params_first_once = decode_strict(&params_first)?;
+    let params_first_twice = decode_strict(&params_first_once)?;
     let texts = [
         raw.to_owned(),
         once.clone(),
         twice.clone(),
-        decode_strict(&params_first)?,
-        decode_strict(&decode_strict(&params_first)?)?,
+        params_first_once,
+        params_first_twice,
         params_first,
         strip_params(&once),
         strip_params(&twice),
