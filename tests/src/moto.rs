@@ -23,6 +23,12 @@ impl Moto {
     /// Starts `moto_server` on a free loopback port with recording enabled and AWS-managed
     /// IAM policies loaded.
     pub fn start() -> Self {
+        Self::start_with_env(&[])
+    }
+
+    /// As [`Moto::start`], with moto settings in the server's environment (e.g.
+    /// `MOTO_ACM_VALIDATION_WAIT`, read by the server process, not by the client).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for moto");
         let port = free_port();
         let mut command = Command::new(venv_bin("moto_server"));
@@ -32,6 +38,7 @@ impl Moto {
             .env("MOTO_ENABLE_RECORDING", "True")
             .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = ChildGuard::spawn("moto_server", &mut command);
