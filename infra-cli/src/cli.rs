@@ -61,8 +61,19 @@ pub enum Command {
     /// Probe targets and tell where a 502 came from; install the schedule and alarms.
     #[command(subcommand)]
     Canary(commands::canary::CanaryCommand),
+    /// Put a custom domain in front of a distribution (certificate, alias, DNS), or take it off.
+    #[command(subcommand)]
+    Domain(commands::domain::DomainCommand),
     /// Run a local CloudFront + ALB emulator in front of an origin (built-in echo by default).
     Dev(commands::dev::DevArgs),
+    /// Lock an ALB to CloudFront: origin-verify listener rules, CloudFront-only security group.
+    #[command(subcommand)]
+    Alb(commands::alb::AlbCommand),
+    /// Rotate the origin-verify secret of the distributions and the ALB without downtime.
+    #[command(subcommand)]
+    Secret(commands::secret::SecretCommand),
+    /// An edge function's logs from every region, merged by time; `logs retention` sets how long they are kept.
+    Logs(commands::logs::LogsArgs),
 }
 
 /// Parses the command line, runs the command, and turns errors into a report on stderr.
@@ -107,7 +118,11 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Destroy(args) => commands::destroy::run(args, &global).await,
         Command::IamPolicy(args) => commands::iam_policy::run(args, &global),
         Command::Canary(cmd) => commands::canary::run(cmd, &global).await,
+        Command::Domain(cmd) => commands::domain::run(cmd, &global).await,
         Command::Dev(args) => commands::dev::run(args, &global).await,
+        Command::Alb(cmd) => commands::alb::run(cmd, &global).await,
+        Command::Secret(cmd) => commands::secret::run(cmd, &global).await,
+        Command::Logs(args) => commands::logs::run(args, &global).await,
     }
 }
 

@@ -10,6 +10,7 @@ use std::process::{Child, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod alb_fixture;
 pub mod aws_cli;
 pub mod aws_fixtures;
 pub mod canary_origins;

@@ -266,3 +266,51 @@ pub async fn wait_deployed(client: &Client, id: &str, timeout: Duration) -> Resu
 pub async fn client(aws: &super::AwsOptions) -> Client {
     Client::new(&super::sdk_config(aws, Some(super::EDGE_REGION)).await)
 }
+
+/// A distribution's names and certificate as the list call shows them (`edgekit domain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistributionAliases {
+    pub id: String,
+    pub domain_name: String,
+    pub comment: String,
+    pub aliases: Vec<String>,
+    pub acm_certificate_arn: Option<String>,
+    pub ipv6: bool,
+}
+
+/// Every distribution's aliases and ACM certificate (ListDistributions, all pages).
+pub async fn list_distribution_aliases(
+    client: &Client,
+) -> Result<Vec<DistributionAliases>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .list_distributions()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| AwsError::call("ListDistributions", &err))?;
+        let Some(list) = page.distribution_list else {
+            break;
+        };
+        out.extend(list.items.unwrap_or_default().into_iter().map(|d| {
+            DistributionAliases {
+                aliases: d.aliases.and_then(|a| a.items).unwrap_or_default(),
+                acm_certificate_arn: d
+                    .viewer_certificate
+                    .and_then(|v| v.acm_certificate_arn)
+                    .filter(|arn| !arn.is_empty()),
+                id: d.id,
+                domain_name: d.domain_name,
+                comment: d.comment,
+                ipv6: d.is_ipv6_enabled,
+            }
+        }));
+        match (list.is_truncated, list.next_marker) {
+            (true, Some(next)) if !next.is_empty() => marker = Some(next),
+            _ => break,
+        }
+    }
+    Ok(out)
+}

@@ -3,11 +3,16 @@
 //! Configuration follows the standard AWS chain (`AWS_PROFILE`, `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, shared config files) with the CLI's global options on top.
 
+pub mod acm;
 pub mod canary;
 pub mod cloudfront;
+pub mod ec2;
+pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod lambda;
+pub mod logs;
+pub mod route53;
 
 pub use error::{Cause, SdkFailure, set_verbosity};
 

@@ -29,6 +29,8 @@ pub struct DevArgs {
     #[arg(long, value_name = "URL")]
     pub origin: Option<String>,
     /// Keycloak (http://host:port): served by a second distribution with keycloak-host.
+    /// A real browser login through both distributions (an OIDC provider and an app):
+    /// `scripts/login-demo` starts them and prints the URL to open.
     #[arg(long, value_name = "URL")]
     pub keycloak_origin: Option<String>,
     /// HTTPS viewer listener.

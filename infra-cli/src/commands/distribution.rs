@@ -5,10 +5,8 @@
 //! stdout when a distribution is created, and never logged.
 use std::process::ExitCode;
 
-use base64::Engine;
 use clap::{Args, Subcommand};
 use miette::miette;
-use rand::RngCore;
 use serde::Serialize;
 
 use crate::aws::cloudfront::{self, DistributionInfo};
@@ -22,7 +20,7 @@ use crate::plan::arn::{FunctionVersionArn, is_version_of};
 use crate::plan::associations::{AttachRequest, BehaviorTarget, plan_attach};
 use crate::plan::distribution::{
     DEFAULT_ORIGIN_READ_TIMEOUT, DistributionRole, ModeOptions, ModePlan, ORIGIN_VERIFY_HEADER,
-    build_config, plan_mode,
+    build_config, generate_origin_verify_secret, plan_mode,
 };
 
 use super::publish::default_function_name;
@@ -105,13 +103,6 @@ pub struct CreateReport {
     /// Only when generated for a distribution created by this run: shown once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_verify_secret: Option<String>,
-}
-
-/// 32 random bytes, base64url: 43 characters safe in a header value.
-fn generate_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn check_secret(secret: &str) -> miette::Result<()> {
@@ -280,7 +271,9 @@ async fn create_or_find(
             None => {
                 let secret = match &args.origin_verify_secret {
                     Some(secret) => secret.clone(),
-                    None => generated.get_or_insert_with(generate_secret).clone(),
+                    None => generated
+                        .get_or_insert_with(generate_origin_verify_secret)
+                        .clone(),
                 };
                 let config = build_config(
                     spec,

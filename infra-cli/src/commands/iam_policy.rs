@@ -103,6 +103,61 @@ pub fn policy(prefix: &str) -> PolicyDocument {
                     },
                 }),
             },
+            // `edgekit logs` and `logs retention`: the function's log groups only, in every
+            // region for Lambda@Edge, us-east-1 for CloudFront Functions (docs/logs.md).
+            Statement {
+                sid: "EdgeFunctionLogs",
+                effect: "Allow",
+                action: vec![
+                    "logs:FilterLogEvents",
+                    "logs:DescribeLogGroups",
+                    "logs:CreateLogGroup",
+                    "logs:PutRetentionPolicy",
+                ],
+                resource: vec![
+                    format!("arn:aws:logs:*:*:log-group:/aws/lambda/us-east-1.{prefix}*"),
+                    format!("arn:aws:logs:us-east-1:*:log-group:/aws/cloudfront/function/{prefix}*"),
+                ],
+                condition: None,
+            },
+            // alb protect / secret rotate: the Describe* calls support no resource-level
+            // permissions, so one statement on "*" holds them and the few writes.
+            Statement {
+                sid: "AlbOriginVerifyLockdown",
+                effect: "Allow",
+                action: vec![
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:CreateRule",
+                    "elasticloadbalancing:ModifyRule",
+                    "elasticloadbalancing:DeleteRule",
+                    "elasticloadbalancing:ModifyListener",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeManagedPrefixLists",
+                    "ec2:AuthorizeSecurityGroupIngress",
+                    "ec2:RevokeSecurityGroupIngress",
+                ],
+                resource: vec!["*".to_owned()],
+                condition: None,
+            },
+            // `edgekit domain add/remove`. ListCertificates, RequestCertificate and
+            // ListHostedZones take no resource ARN, hence "*".
+            Statement {
+                sid: "CustomDomain",
+                effect: "Allow",
+                action: vec![
+                    "acm:ListCertificates",
+                    "acm:DescribeCertificate",
+                    "acm:RequestCertificate",
+                    "acm:DeleteCertificate",
+                    "route53:ListHostedZones",
+                    "route53:ListResourceRecordSets",
+                    "route53:ChangeResourceRecordSets",
+                ],
+                resource: vec!["*".to_owned()],
+                condition: None,
+            },
             Statement {
                 sid: "LambdaEdgeServiceLinkedRoles",
                 effect: "Allow",

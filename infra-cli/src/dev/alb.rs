@@ -48,6 +48,28 @@ pub struct VerifyRule {
     pub secret: String,
 }
 
+impl VerifyRule {
+    /// ELBv2 compares http-header values case-insensitively and tries every occurrence of
+    /// the header. [CloudFormation reference, "AWS::ElasticLoadBalancingV2::ListenerRule
+    /// HttpHeaderConfig"] (`*`/`?` wildcards are not emulated: edgekit's secrets have none.)
+    pub fn accepts(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(&self.header)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(self.secret.as_bytes()))
+    }
+}
+
+/// The listener's default action once protected: [`crate::plan::alb`]'s fixed response.
+pub fn deny_response() -> Response<Body> {
+    use crate::plan::alb::{DENY_BODY, DENY_CONTENT_TYPE, DENY_STATUS};
+    let mut response = Response::new(full(DENY_BODY));
+    *response.status_mut() = StatusCode::from_u16(DENY_STATUS).unwrap_or(StatusCode::FORBIDDEN);
+    set_static(response.headers_mut(), "content-type", DENY_CONTENT_TYPE);
+    set_static(response.headers_mut(), "server", "awselb/2.0");
+    response
+}
+
 impl std::fmt::Debug for VerifyRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "VerifyRule({}: ***)", self.header)
@@ -94,29 +116,15 @@ impl Alb {
                 Outcome::Timeout => alb_page(StatusCode::GATEWAY_TIMEOUT),
             };
         }
-        // Listener rule "http-header <name> is <secret> → forward", default action a fixed
-        // 403: how direct-to-ALB traffic is blocked. [ELB guide, "Listener rules", HTTP
-        // header conditions and fixed-response actions]
-        if let Some(rule) = &self.verify {
-            let ok = request
-                .headers
-                .get_all(&rule.header)
-                .iter()
-                .any(|v| v.as_bytes() == rule.secret.as_bytes());
-            if !ok {
-                notes.push(format!("alb: refused, {} missing or wrong", rule.header));
-                let mut response = Response::new(full(
-                    "Forbidden: this load balancer only accepts requests that come through CloudFront.\n",
-                ));
-                *response.status_mut() = StatusCode::FORBIDDEN;
-                set_static(
-                    response.headers_mut(),
-                    "content-type",
-                    "text/plain; charset=utf-8",
-                );
-                set_static(response.headers_mut(), "server", "awselb/2.0");
-                return response;
-            }
+        // Listener rule "http-header <name> is <secret> → forward", default action the fixed
+        // 403 `edgekit alb protect` installs (same status, content type and body: one
+        // constant). [ELB guide, "Listener rules", HTTP header conditions and fixed-response
+        // actions]
+        if let Some(rule) = &self.verify
+            && !rule.accepts(&request.headers)
+        {
+            notes.push(format!("alb: refused, {} missing or wrong", rule.header));
+            return deny_response();
         }
         apply_forwarded_headers(
             &mut request.headers,

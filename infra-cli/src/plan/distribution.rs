@@ -30,6 +30,17 @@ pub const ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID: &str =
 /// Default name of the custom origin header carrying the origin-verify secret.
 pub const ORIGIN_VERIFY_HEADER: &str = "X-Origin-Verify";
 
+/// A fresh origin-verify secret: 32 random bytes, base64url (43 characters), safe in a
+/// header value and free of `*` and `?`, which ALB `http-header` conditions read as
+/// wildcards (docs/alb-lockdown.md). The one non-deterministic step of planning.
+pub fn generate_origin_verify_secret() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// CloudFront's default origin response (read) timeout is 30 s and the console allows 1-120 s
 /// (more than 60 s may need a quota increase); the toolkit defaults to 60 s like the
 /// reference deployment. [CloudFront Developer Guide, "Origin settings: Response timeout"]

@@ -3,12 +3,15 @@
 //!
 //! The AWS calls that read the inputs and apply the results live in [`crate::aws`].
 
+pub mod alb;
 pub mod api_json;
 pub mod arn;
 pub mod associations;
 pub mod canary;
 pub mod diff;
 pub mod distribution;
+pub mod domain;
+pub mod logs;
 
 /// Why a plan could not be made: bad input or a conflict the user must resolve (no AWS call
 /// was made).
@@ -36,4 +39,8 @@ pub enum PlanError {
     NoDefaultBehavior,
     #[error("{0}")]
     InvalidOption(String),
+    /// A state the plan will not write over (ALB lockdown, secret rotation), with its fix.
+    #[error("{reason}")]
+    #[diagnostic(help("{help}"))]
+    Refused { reason: String, help: String },
 }
