@@ -22,6 +22,11 @@ pub trait EdgeFunction {
     const NAME: &'static str;
     /// The CloudFront event the function is attached to.
     const TRIGGER: EventType;
+    /// The request headers (map keys, lowercase) whose lines `handle` reads or appends to;
+    /// `None` (the default): any. The Node.js host sends wasm the lines of these headers
+    /// only, and the names of the others (`handle` may remove or replace those, and sees
+    /// them with no lines): see [`crate::view`].
+    const READS_HEADERS: Option<&'static [&'static str]> = None;
 
     /// Semantic checks serde cannot express (header names, host lists, secrets).
     fn check_config(config: &Self::Config) -> Result<(), ConfigProblem>;

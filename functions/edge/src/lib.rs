@@ -17,6 +17,7 @@ pub mod policy;
 pub mod proto;
 pub mod response;
 pub mod rules;
+pub mod view;
 pub mod wasm_abi;
 
 pub use error::EdgeError;

@@ -202,6 +202,10 @@ pub fn viewer_host(request: &Request) -> Result<Host, HostError> {
     }
 }
 
+/// The headers whose lines [`viewer_proto_and_host`] reads (map keys, lowercase): what our
+/// functions declare as [`EdgeFunction::READS_HEADERS`](crate::EdgeFunction::READS_HEADERS).
+pub const PROLOGUE_HEADERS: &[&str] = &[crate::proto::CLOUDFRONT_FORWARDED_PROTO, "host"];
+
 /// What a function assumes when `CloudFront-Forwarded-Proto` is absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingProto {

@@ -91,6 +91,20 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let views: Vec<Vec<u8>> = parsed
+        .iter()
+        .map(|event| edge::view::view_json::<ForwardedProto>(event.cf().unwrap()).unwrap())
+        .collect();
+    group.bench_function("view path (respond_view: view in, edits out)", |b| {
+        b.iter(|| {
+            for view in &views {
+                black_box(edge::view::respond_view::<ForwardedProto>(
+                    &config,
+                    black_box(view),
+                ));
+            }
+        })
+    });
     group.bench_function("floor: serde_json parse to Value + serialise", |b| {
         b.iter(|| {
             for bytes in &mix {
