@@ -40,15 +40,25 @@ pub trait EdgeFunction {
 pub type RunError = EdgeError;
 
 /// Parses and checks a config from JSON, naming the field of any problem.
+///
+/// The fast path is plain `serde_json`, as for events: a packaged config was checked at
+/// package time, and the wasm handler's init then runs (and V8 compiles) less code
+/// (benches/README.md, "Cold start by phase"); only a failed parse is redone with path
+/// tracking.
 pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, ConfigProblem> {
-    let deserializer = &mut serde_json::Deserializer::from_str(json);
-    let config: F::Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        ConfigProblem::new(
-            if path == "." { "config".into() } else { path },
-            err.into_inner().to_string(),
-        )
-    })?;
+    let config: F::Config = match serde_json::from_str(json) {
+        Ok(config) => config,
+        Err(_) => {
+            let deserializer = &mut serde_json::Deserializer::from_str(json);
+            serde_path_to_error::deserialize(deserializer).map_err(|err| {
+                let path = err.path().to_string();
+                ConfigProblem::new(
+                    if path == "." { "config".into() } else { path },
+                    err.into_inner().to_string(),
+                )
+            })?
+        }
+    };
     F::check_config(&config)?;
     Ok(config)
 }

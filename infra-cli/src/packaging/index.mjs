@@ -55,7 +55,7 @@ function start() {
     wasm = null;
     throw new Error(`config refused: ${out.text}`);
   }
-  reads = JSON.parse(out.text);
+  reads = out.text === "" ? null : JSON.parse(out.text); // empty: a module that declares nothing
 }
 
 // The core's own failure answer, for when the core itself is gone (init failed, trap):
