@@ -15,6 +15,7 @@ function call(wasm, fn, text) {
 }
 
 export function handle(wasm, event, reads) {
+  if (wasm.edgekit_view === undefined) return full(wasm, event); // a package from before the view ABI
   const { config: c, request: r } = event.Records[0].cf;
   const names = Object.keys(r.headers);
   const lines = (reads ?? names).map((n) => (Object.hasOwn(r.headers, n) ? r.headers[n] : null));
@@ -29,9 +30,15 @@ export function handle(wasm, event, reads) {
   return r;
 }
 
+// The whole event in, the whole result out (the full path).
+function full(wasm, event) {
+  const { status, text } = call(wasm, wasm.edgekit_handle, JSON.stringify(event));
+  return JSON.parse(status & 0x40000000 ? text.slice(text.indexOf("\n") + 1) : text);
+}
+
 // edgekit_init on the config text; returns the header names the view carries.
 export function init(wasm, configJson) {
   const { status, text } = call(wasm, wasm.edgekit_init, configJson);
   if (status & 0x80000000) throw new Error(text);
-  return JSON.parse(text);
+  return text === "" ? null : JSON.parse(text);
 }

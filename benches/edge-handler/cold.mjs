@@ -7,7 +7,8 @@
 //   second    the second event, same handler (warm, for comparison)
 // and, separately, the whole package as Lambda loads it (import of index.mjs: all of the
 // above up to config) plus its first event, against the hand-written JS baseline.
-// Usage: node cold.mjs --dir PACKAGE_DIR --event FILE [--runs N]
+// Usage: node cold.mjs --dir PACKAGE_DIR --event FILE [--runs N] [--compare OTHER_PACKAGE_DIR]
+// (--compare: another package measured in the same alternating loop, e.g. a build from before)
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -67,23 +68,30 @@ const child = (extra) => {
   return JSON.parse(out.stdout);
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const samples = { phases: [], wasm: [], baseline: [] };
+const compare = opt("compare");
+const samples = { phases: [], wasm: [], baseline: [], comparePhases: [], compare: [] };
 for (let i = 0; i < runs; i++) {
   samples.phases.push(child(["--child", "phases", "--dir", dir, "--event", event, "--abi", join(here, "abi.mjs")]));
   samples.wasm.push(child(["--child", "whole", "--index", join(dir, "index.mjs"), "--event", event]));
   samples.baseline.push(child(["--child", "whole", "--index", join(here, "baseline.mjs"), "--event", event]));
+  if (compare) {
+    samples.comparePhases.push(child(["--child", "phases", "--dir", compare, "--event", event, "--abi", join(here, "abi.mjs")]));
+    samples.compare.push(child(["--child", "whole", "--index", join(compare, "index.mjs"), "--event", event]));
+  }
 }
 const col = (rows, key) => median(rows.map((r) => r[key])).toFixed(2);
-console.log(`node ${process.version}; median of ${runs} fresh processes per figure, ms`);
+console.log(`node ${process.version}; median of ${runs} fresh processes per figure, ms${compare ? `; --compare ${compare}` : ""}`);
 console.log("");
-console.log("| phase (packaged wasm handler, by hand) | ms |");
-console.log("|---|--:|");
-for (const key of ["read", "compile", "instance", "config", "first", "second"]) console.log(`| ${key} | ${col(samples.phases, key)} |`);
+console.log(`| phase (packaged wasm handler, by hand) | ms |${compare ? " --compare, ms |" : ""}`);
+console.log(`|---|--:|${compare ? "--:|" : ""}`);
+for (const key of ["read", "compile", "instance", "config", "first", "second"]) {
+  console.log(`| ${key} | ${col(samples.phases, key)} |${compare ? ` ${col(samples.comparePhases, key)} |` : ""}`);
+}
 console.log("");
 console.log("| whole handler module | import (load, compile, instance, config) | first event | total | vs baseline |");
 console.log("|---|--:|--:|--:|--:|");
 const total = (name) => median(samples[name].map((r) => r.total));
-for (const name of ["wasm", "baseline"]) {
-  const delta = name === "wasm" ? `+${(total("wasm") - total("baseline")).toFixed(2)}` : "";
+for (const name of compare ? ["wasm", "compare", "baseline"] : ["wasm", "baseline"]) {
+  const delta = name === "baseline" ? "" : `+${(total(name) - total("baseline")).toFixed(2)}`;
   console.log(`| ${name} | ${col(samples[name], "load")} | ${col(samples[name], "first")} | ${col(samples[name], "total")} | ${delta} |`);
 }

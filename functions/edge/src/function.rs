@@ -40,25 +40,15 @@ pub trait EdgeFunction {
 pub type RunError = EdgeError;
 
 /// Parses and checks a config from JSON, naming the field of any problem.
-///
-/// The fast path is plain `serde_json`, as for events: a packaged config was checked at
-/// package time, and the wasm handler's init then runs (and V8 compiles) less code
-/// (benches/README.md, "Cold start by phase"); only a failed parse is redone with path
-/// tracking.
 pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, ConfigProblem> {
-    let config: F::Config = match serde_json::from_str(json) {
-        Ok(config) => config,
-        Err(_) => {
-            let deserializer = &mut serde_json::Deserializer::from_str(json);
-            serde_path_to_error::deserialize(deserializer).map_err(|err| {
-                let path = err.path().to_string();
-                ConfigProblem::new(
-                    if path == "." { "config".into() } else { path },
-                    err.into_inner().to_string(),
-                )
-            })?
-        }
-    };
+    let deserializer = &mut serde_json::Deserializer::from_str(json);
+    let config: F::Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        ConfigProblem::new(
+            if path == "." { "config".into() } else { path },
+            err.into_inner().to_string(),
+        )
+    })?;
     F::check_config(&config)?;
     Ok(config)
 }
@@ -66,11 +56,19 @@ pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, Config
 /// Parses an event from JSON, naming the JSON path of any problem.
 ///
 /// The fast path is plain `serde_json` (path tracking doubles the parse time, measured with
-/// `cargo bench -p forwarded-proto`); only a failed parse is redone with path tracking.
+/// `cargo bench -p forwarded-proto`); only a failed parse is redone with path tracking
+/// (natively; in wasm the line and column are named instead).
 pub fn event_from_json(json: &[u8]) -> Result<CloudFrontEvent, RunError> {
-    if let Ok(event) = serde_json::from_slice(json) {
-        return Ok(event);
-    }
+    let first = match serde_json::from_slice(json) {
+        Ok(event) => return Ok(event),
+        Err(err) => err,
+    };
+    event_error(json, first)
+}
+
+/// Natively: the JSON path of a refused event (the parse redone with path tracking).
+#[cfg(not(target_arch = "wasm32"))]
+fn event_error(json: &[u8], _first: serde_json::Error) -> Result<CloudFrontEvent, RunError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(json);
     match serde_path_to_error::deserialize(deserializer) {
         Ok(event) => Ok(event),
@@ -79,6 +77,17 @@ pub fn event_from_json(json: &[u8]) -> Result<CloudFrontEvent, RunError> {
             message: err.into_inner().to_string(),
         }),
     }
+}
+
+/// In wasm: the line and column (the path-tracking parse would be a second copy of the
+/// whole event parser, ~40 KB of the module for a log line of events CloudFront does not
+/// send; the answer, the generated 500, is the same).
+#[cfg(target_arch = "wasm32")]
+fn event_error(_json: &[u8], first: serde_json::Error) -> Result<CloudFrontEvent, RunError> {
+    Err(RunError::BadEvent {
+        path: format!("line {} column {}", first.line(), first.column()),
+        message: first.to_string(),
+    })
 }
 
 /// Event JSON in, result JSON out: the path every host takes.
