@@ -3,6 +3,7 @@
 // interleaved rounds; cold init in fresh node processes; zipped package sizes.
 // Usage (scripts/bench-edge does it all):
 //   node benches/edge-handler/bench.mjs --wasm-dir DIR --events DIR [--zip NAME=FILE]... [--rounds N]
+//     [--compare DIR]   another unzipped package (e.g. an older build), timed interleaved too
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { pathToFileURL, fileURLToPath } from "node:url";
@@ -47,6 +48,8 @@ const baseline = (await import(pathToFileURL(baselineIndex).href)).handler;
 // The floor of any object-in/object-out boundary: the JSON text round trip alone.
 const jsonFloor = async (event) => JSON.parse(JSON.stringify(event));
 const handlers = { wasm, baseline, jsonFloor };
+const compareDir = opt("compare");
+if (compareDir) handlers.compare = (await import(pathToFileURL(join(compareDir, "index.mjs")).href)).handler;
 
 // Agreement check (informational): same answers after sorting keys?
 const canon = (v) =>
@@ -87,16 +90,19 @@ const reps = 20; // events per timed batch: reps × fixture count
 for (let i = 0; i < 50; i++) for (const h of Object.values(handlers)) await timeWithRuntimeJson(h, reps); // warm-up
 const samples = Object.fromEntries(Object.keys(handlers).map((k) => [k, { only: [], rt: [] }]));
 for (let round = 0; round < rounds; round++) {
-  const order = round % 2 ? ["wasm", "baseline", "jsonFloor"] : ["jsonFloor", "baseline", "wasm"];
+  const names = Object.keys(handlers);
+  const order = round % 2 ? names : [...names].reverse();
   for (const name of order) samples[name].only.push(await timeHandlerOnly(handlers[name], reps));
   for (const name of order) samples[name].rt.push(await timeWithRuntimeJson(handlers[name], reps));
 }
 
 // Cold init: fresh node per sample, alternating.
-const cold = { wasm: [], baseline: [] };
+const cold = { wasm: [], baseline: [], compare: [] };
 const coldRuns = Number(opt("cold-runs", "15"));
+const coldFiles = [["wasm", wasmIndex], ["baseline", baselineIndex]];
+if (compareDir) coldFiles.push(["compare", join(compareDir, "index.mjs")]);
 for (let i = 0; i < coldRuns; i++) {
-  for (const [name, file] of [["wasm", wasmIndex], ["baseline", baselineIndex]]) {
+  for (const [name, file] of coldFiles) {
     const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--cold", file, "--event", eventFile], { encoding: "utf8" });
     if (out.status !== 0) throw new Error(`cold run failed: ${out.stderr}`);
     cold[name].push(Number(out.stdout));
@@ -119,5 +125,11 @@ row("median ns/event, handler only", `${f(mW)} ns`, `${f(mB)} ns`, (mW / mB).toF
 row("median ns/event, with the runtime's JSON work", `${f(rW)} ns`, `${f(rB)} ns`, (rW / rB).toFixed(2));
 row("  of which the JSON round trip alone (no wasm)", `${f(jF)} ns`, "", "");
 row("cold init: module load to first result", `${ms(cW)} ms`, `${ms(cB)} ms`, `+${((cW - cB) / 1e6).toFixed(2)} ms`);
+if (compareDir) {
+  const mC = median(samples.compare.only), rC = median(samples.compare.rt), cC = median(cold.compare);
+  row("--compare package: handler only", `${f(mC)} ns`, `${f(mB)} ns`, (mC / mB).toFixed(2));
+  row("--compare package: with the runtime's JSON work", `${f(rC)} ns`, `${f(rB)} ns`, (rC / rB).toFixed(2));
+  row("--compare package: cold init", `${ms(cC)} ms`, `${ms(cB)} ms`, `+${((cC - cB) / 1e6).toFixed(2)} ms`);
+}
 for (const [name, file] of zips) row(`zipped package: ${name}`, `${statSync(file).size} B`, "", "");
 row("JS baseline source (unzipped)", "", `${statSync(baselineIndex).size} B`, "");

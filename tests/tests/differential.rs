@@ -5,9 +5,11 @@
 //!
 //! Comparison: the Node side's output is `JSON.stringify(result)` — what the Lambda Node.js
 //! runtime sends to CloudFront — and the native side's is serde_json's compact output. They
-//! must be equal byte for byte. The only tolerated difference is key order (JavaScript
-//! objects list integer-like keys such as a header named `123` first): such cases must be
-//! equal after a canonical serialisation (keys sorted) and are counted and printed.
+//! must be deep-equal JSON values (compared after a canonical serialisation, keys sorted):
+//! the handler applies the core's edits to the runtime's own event object
+//! (`functions/edge/src/view.rs`), so a forwarded request keeps the event's key order, and
+//! changed headers come last, where native lists the model's fields in declaration order.
+//! Byte-identical results (generated responses, the full path) are counted apart.
 //!
 //! Inputs: every fixture in `events/` (origin-request ones must be answered natively; the
 //! others must be refused by both), generated events, and the property tests' corpus
@@ -118,7 +120,7 @@ fn is_failure_response(json: &str) -> bool {
 #[derive(Default, Debug)]
 struct Tally {
     byte_identical: usize,
-    key_order_only: usize,
+    deep_equal: usize,
     both_refused: usize,
 }
 
@@ -142,8 +144,7 @@ fn compare(tally: &mut Tally, what: &str, native: Option<&str>, wasm: &str) {
                 serde_json::to_string(&canonical(&b)).unwrap(),
                 "{what}: native and Node+wasm differ"
             );
-            eprintln!("{what}: equal after sorting keys only (JS integer-like key order)");
-            tally.key_order_only += 1;
+            tally.deep_equal += 1;
         }
     }
 }
@@ -202,7 +203,6 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
         fixtures.len(),
         setup.variants.len()
     );
-    assert_eq!(tally.key_order_only, 0, "fixtures must be byte-identical");
 }
 
 /// The property tests' corpus: `edgekit_tests::event_gen::origin_request_event()` (what
@@ -280,5 +280,5 @@ fn generated_events_give_the_same_result_native_and_node_wasm() {
         "generated: {total} events (the property-test corpus and its saved seeds) x {} packages: {tally:?}",
         setup.variants.len()
     );
-    assert!(tally.byte_identical > 0);
+    assert!(tally.byte_identical + tally.deep_equal > 0);
 }

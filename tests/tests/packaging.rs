@@ -227,7 +227,8 @@ fn refused_event_gives_a_generated_500_and_one_log_line_without_secrets() {
     );
 }
 
-/// A wasm module with the edgekit exports whose `edgekit_handle` executes `unreachable`.
+/// A wasm module with the edgekit exports whose `edgekit_view` and `edgekit_handle` execute
+/// `unreachable`.
 fn trapping_module() -> Vec<u8> {
     fn section(id: u8, content: &[u8]) -> Vec<u8> {
         assert!(content.len() < 128, "single-byte LEB128 length");
@@ -244,22 +245,24 @@ fn trapping_module() -> Vec<u8> {
     let mut module = b"\0asm\x01\0\0\0".to_vec();
     // types: 0 = (i32) -> i32, 1 = () -> i32
     module.extend(section(1, &[2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 0, 1, 0x7f]));
-    // functions: buffer, init, handle: type 0; output: type 1
-    module.extend(section(3, &[4, 0, 0, 0, 1]));
+    // functions: buffer, init, view, handle: type 0; output: type 1
+    module.extend(section(3, &[5, 0, 0, 0, 0, 1]));
     // one memory of one page
     module.extend(section(5, &[1, 0, 1]));
-    let mut exports = vec![5];
+    let mut exports = vec![6];
     exports.extend(export("memory", 2, 0));
     exports.extend(export("edgekit_buffer", 0, 0));
     exports.extend(export("edgekit_init", 0, 1));
-    exports.extend(export("edgekit_handle", 0, 2));
-    exports.extend(export("edgekit_output", 0, 3));
+    exports.extend(export("edgekit_view", 0, 2));
+    exports.extend(export("edgekit_handle", 0, 3));
+    exports.extend(export("edgekit_output", 0, 4));
     module.extend(section(7, &exports));
     let const0 = [4, 0, 0x41, 0, 0x0b]; // size, no locals, i32.const 0, end
     let trap = [3, 0, 0x00, 0x0b]; // size, no locals, unreachable, end
-    let mut code = vec![4];
+    let mut code = vec![5];
     code.extend(const0);
     code.extend(const0);
+    code.extend(trap);
     code.extend(trap);
     code.extend(const0);
     module.extend(section(10, &code));

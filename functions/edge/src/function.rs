@@ -22,6 +22,11 @@ pub trait EdgeFunction {
     const NAME: &'static str;
     /// The CloudFront event the function is attached to.
     const TRIGGER: EventType;
+    /// The request headers (map keys, lowercase) whose lines `handle` reads or appends to;
+    /// `None` (the default): any. The Node.js host sends wasm the lines of these headers
+    /// only, and the names of the others (`handle` may remove or replace those, and sees
+    /// them with no lines): see [`crate::view`].
+    const READS_HEADERS: Option<&'static [&'static str]> = None;
 
     /// Semantic checks serde cannot express (header names, host lists, secrets).
     fn check_config(config: &Self::Config) -> Result<(), ConfigProblem>;
@@ -51,11 +56,19 @@ pub fn config_from_json<F: EdgeFunction>(json: &str) -> Result<F::Config, Config
 /// Parses an event from JSON, naming the JSON path of any problem.
 ///
 /// The fast path is plain `serde_json` (path tracking doubles the parse time, measured with
-/// `cargo bench -p forwarded-proto`); only a failed parse is redone with path tracking.
+/// `cargo bench -p forwarded-proto`); only a failed parse is redone with path tracking
+/// (natively; in wasm the line and column are named instead).
 pub fn event_from_json(json: &[u8]) -> Result<CloudFrontEvent, RunError> {
-    if let Ok(event) = serde_json::from_slice(json) {
-        return Ok(event);
-    }
+    let first = match serde_json::from_slice(json) {
+        Ok(event) => return Ok(event),
+        Err(err) => err,
+    };
+    event_error(json, first)
+}
+
+/// Natively: the JSON path of a refused event (the parse redone with path tracking).
+#[cfg(not(target_arch = "wasm32"))]
+fn event_error(json: &[u8], _first: serde_json::Error) -> Result<CloudFrontEvent, RunError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(json);
     match serde_path_to_error::deserialize(deserializer) {
         Ok(event) => Ok(event),
@@ -64,6 +77,17 @@ pub fn event_from_json(json: &[u8]) -> Result<CloudFrontEvent, RunError> {
             message: err.into_inner().to_string(),
         }),
     }
+}
+
+/// In wasm: the line and column (the path-tracking parse would be a second copy of the
+/// whole event parser, ~40 KB of the module for a log line of events CloudFront does not
+/// send; the answer, the generated 500, is the same).
+#[cfg(target_arch = "wasm32")]
+fn event_error(_json: &[u8], first: serde_json::Error) -> Result<CloudFrontEvent, RunError> {
+    Err(RunError::BadEvent {
+        path: format!("line {} column {}", first.line(), first.column()),
+        message: first.to_string(),
+    })
 }
 
 /// Event JSON in, result JSON out: the path every host takes.

@@ -17,6 +17,9 @@ pub mod policy;
 pub mod proto;
 pub mod response;
 pub mod rules;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod soak;
+pub mod view;
 pub mod wasm_abi;
 
 pub use error::EdgeError;

@@ -26,7 +26,7 @@ use crate::error::EdgeError;
 use crate::headers::Headers;
 use json::json_object;
 
-mod json;
+pub(crate) mod json;
 #[cfg(test)]
 mod tests;
 

@@ -202,6 +202,10 @@ pub fn viewer_host(request: &Request) -> Result<Host, HostError> {
     }
 }
 
+/// The headers whose lines [`viewer_proto_and_host`] reads (map keys, lowercase): what our
+/// functions declare as [`EdgeFunction::READS_HEADERS`](crate::EdgeFunction::READS_HEADERS).
+pub const PROLOGUE_HEADERS: &[&str] = &[crate::proto::CLOUDFRONT_FORWARDED_PROTO, "host"];
+
 /// What a function assumes when `CloudFront-Forwarded-Proto` is absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MissingProto {
@@ -299,13 +303,15 @@ pub fn inject_forwarding(headers: &mut Headers, viewer: &ViewerContext, proto_he
 }
 
 /// Applies `origin_host`: Host becomes the origin's domain name when asked (custom or S3
-/// origin; Host is writable in origin-request).
+/// origin; Host is writable in origin-request) and that name is a valid host (so a
+/// malformed event cannot make the function emit a Host CloudFront rejects).
 pub fn apply_origin_host(request: &mut Request, origin_host: OriginHost) {
     if origin_host == OriginHost::OriginDomain
         && let Some(domain) = request
             .origin
             .as_ref()
             .and_then(|origin| origin.domain_name())
+        && parse_host(domain).is_ok()
     {
         let domain = domain.to_owned();
         request.headers.set("Host", domain);
@@ -338,12 +344,20 @@ pub fn forward(mut request: Request, viewer: &ViewerContext, how: &Forwarding<'_
     EdgeResult::Request(request)
 }
 
-/// The https URL of the viewer's request, for redirects.
+/// The https URL of the viewer's request, for redirects. Control characters and non-ASCII
+/// in the path and query are percent-encoded: a header value must not carry CR, LF or NUL
+/// (CloudFront rejects such a result: `rules`, RFC 9110 section 5.5), and a URI is ASCII
+/// (RFC 3986 section 2.1). CloudFront passes what the viewer sent, encoded or not.
 pub fn https_url(host: &Host, request: &Request) -> String {
-    let mut url = format!("https://{}{}", host_for_https(host), request.uri);
+    use percent_encoding::{CONTROLS, utf8_percent_encode};
+    let mut url = format!(
+        "https://{}{}",
+        host_for_https(host),
+        utf8_percent_encode(&request.uri, CONTROLS)
+    );
     if !request.querystring.is_empty() {
         url.push('?');
-        url.push_str(&request.querystring);
+        url.extend(utf8_percent_encode(&request.querystring, CONTROLS));
     }
     url
 }
@@ -387,6 +401,38 @@ mod tests {
             secret: Secret::new("s3cr3t-value-123456"),
         };
         assert!(!format!("{verify:?}").contains("s3cr3t"));
+    }
+
+    fn request(uri: &str, querystring: &str, origin_domain: &str) -> Request {
+        let mut event: crate::CloudFrontEvent =
+            serde_json::from_str(include_str!("../../../events/aws-origin-request.json")).unwrap();
+        let request = &mut event.records[0].cf.request;
+        request.uri = uri.into();
+        request.querystring = querystring.into();
+        if let Some(custom) = request.origin.as_mut().and_then(|o| o.custom.as_mut()) {
+            custom.domain_name = origin_domain.into();
+        }
+        event.records.remove(0).cf.request
+    }
+
+    // Found by scripts/soak: a redirect must not copy CR/LF (or raw non-ASCII) into Location.
+    #[test]
+    fn https_url_percent_encodes_controls_and_non_ascii() {
+        let host = parse_host("example.org").unwrap();
+        let url = https_url(&host, &request("/a\r\nb/caf\u{e9}", "x=\n", "o.example"));
+        assert_eq!(url, "https://example.org/a%0D%0Ab/caf%C3%A9?x=%0A");
+    }
+
+    // Found by scripts/soak: an origin domain that is no host leaves Host alone.
+    #[test]
+    fn origin_host_needs_a_valid_origin_domain() {
+        let mut bad = request("/", "", "alb.example\r\nX: 1");
+        let before = bad.headers.clone();
+        apply_origin_host(&mut bad, OriginHost::OriginDomain);
+        assert_eq!(bad.headers, before);
+        let mut good = request("/", "", "alb.example");
+        apply_origin_host(&mut good, OriginHost::OriginDomain);
+        assert_eq!(good.headers.first("host"), Some("alb.example"));
     }
 
     #[test]

@@ -4,8 +4,14 @@
 //! "Restrictions on Lambda@Edge"], so each function is compiled to `wasm32-unknown-unknown`
 //! and driven by a small `index.mjs` (written by `edgekit package`).
 //!
-//! Why our own ABI and not wasm-bindgen: the boundary is one byte string in, one byte
-//! string out, so the glue is ~40 lines of JS; wasm-bindgen would need the
+//! Two ways in: the compact *view* path ([`crate::view`]: JS sends what the function reads,
+//! wasm answers with edits JS applies to the runtime's own event object, or a generated
+//! response), taken for every event of the model's plain shape, and the *full* path (the
+//! whole event as JSON in, the whole result out), taken when the view path cannot be exact
+//! (an odd event, a refusal). Both run the same `handle`.
+//!
+//! Why our own ABI and not wasm-bindgen: the boundary is byte strings in and out, so the
+//! glue is ~100 lines of JS; wasm-bindgen would need the
 //! `wasm-bindgen-cli` binary at exactly the crate's version on every build machine (it does
 //! not install offline or with `--locked`), adds generated JS, and grows the package. The
 //! plain exports below need nothing but `cargo` and the rustup target.
@@ -14,7 +20,11 @@
 //! - `edgekit_buffer(capacity) -> ptr`: a reusable input buffer of at least `capacity`
 //!   bytes; the JS side writes UTF-8 JSON there (`TextEncoder.encodeInto`, no extra copy).
 //! - `edgekit_init(len) -> status`: parses the config in the input buffer once per instance
-//!   (`config_from_json`, the same checks as `edgekit package`).
+//!   (`config_from_json`, the same checks as `edgekit package`); the output is
+//!   [`EdgeFunction::READS_HEADERS`] as JSON (the header lines a view must carry).
+//! - `edgekit_view(len) -> status`: runs the view in the input buffer through
+//!   [`respond_view`](crate::view::respond_view): edits JSON, or with `RESPONSE_BIT` a
+//!   generated response's JSON, or with `FULL_BIT` (and no output) "use `edgekit_handle`".
 //! - `edgekit_handle(len) -> status`: runs the event in the input buffer through
 //!   [`respond_json`](crate::function::respond_json), the very code native hosts run, so
 //!   the result bytes are identical to native — including the generated 500 of the one
@@ -24,9 +34,10 @@
 //!
 //! `status` is the output length in bytes (outputs are far below 1 GiB: the largest
 //! generated response allowed is 1 MB [CloudFront quotas]), with bit 31 set when the output
-//! is an error message instead of result JSON (init only), and bit 30 set when the output
+//! is an error message instead of result JSON (init only), bit 30 set when the output
 //! starts with one log line and a `\n` before the result JSON (the handler refused the
-//! event). Neither carries config secrets or event values (only a JSON path and the
+//! event), bit 29 when a view's answer is a generated response, bit 28 when the view path
+//! hands over to the full path. Neither carries config secrets or event values (only a JSON path and the
 //! handler's own message), so the JS side may log them.
 //!
 //! The state (config, buffers) lives in `thread_local!`s: `wasm32-unknown-unknown` runs one
@@ -36,11 +47,17 @@
 use std::cell::RefCell;
 
 use crate::function::{EdgeFunction, config_from_json, respond_json};
+use crate::view::{ViewAnswer, respond_view};
 
 /// Bit set in a status word when the output is an error message.
 pub const ERROR_BIT: u32 = 1 << 31;
 /// Bit set in a status word when the output is a log line, `\n`, then the result JSON.
 pub const LOG_BIT: u32 = 1 << 30;
+/// Bit set in a view's status when the output is a generated response's JSON.
+pub const RESPONSE_BIT: u32 = 1 << 29;
+/// Bit set in a view's status when the event must take the full path (`edgekit_handle`).
+pub const FULL_BIT: u32 = 1 << 28;
+const FLAGS: u32 = ERROR_BIT | LOG_BIT | RESPONSE_BIT | FULL_BIT;
 
 /// Per-instance state of one exported function.
 pub struct State<F: EdgeFunction> {
@@ -78,7 +95,9 @@ impl<F: EdgeFunction> State<F> {
         match parsed {
             Ok(config) => {
                 self.config = Some(config);
-                self.ok_output(Vec::new())
+                // The headers whose lines the view carries (`null`: all), for index.mjs.
+                let reads = serde_json::to_vec(&F::READS_HEADERS).unwrap_or_default();
+                self.ok_output(reads)
             }
             Err(message) => self.error_output(&message),
         }
@@ -102,6 +121,19 @@ impl<F: EdgeFunction> State<F> {
         }
     }
 
+    /// Runs the view held in the first `len` input bytes (see [`crate::view`]).
+    pub fn view(&mut self, len: usize) -> u32 {
+        let Some(config) = &self.config else {
+            return self.error_output("edgekit_view called before edgekit_init");
+        };
+        let view = self.input.get(..len).unwrap_or_default();
+        match respond_view::<F>(config, view) {
+            ViewAnswer::Edits(edits) => self.ok_output(edits),
+            ViewAnswer::Response(response) => self.ok_output(response) | RESPONSE_BIT,
+            ViewAnswer::Full => self.ok_output(Vec::new()) | FULL_BIT,
+        }
+    }
+
     /// Where the last output starts.
     pub fn output(&self) -> *const u8 {
         self.output.as_ptr()
@@ -119,12 +151,12 @@ impl<F: EdgeFunction> State<F> {
 }
 
 fn status(len: usize, error: bool) -> u32 {
-    let len = u32::try_from(len).unwrap_or(u32::MAX) & !(ERROR_BIT | LOG_BIT);
+    let len = u32::try_from(len).unwrap_or(u32::MAX) & !FLAGS;
     if error { len | ERROR_BIT } else { len }
 }
 
-/// Generates the wasm exports (`edgekit_buffer`, `edgekit_init`, `edgekit_handle`,
-/// `edgekit_output`) for an [`EdgeFunction`] type. Use once per cdylib, in a module
+/// Generates the wasm exports (`edgekit_buffer`, `edgekit_init`, `edgekit_view`,
+/// `edgekit_handle`, `edgekit_output`) for an [`EdgeFunction`] type. Use once per cdylib, in a module
 /// compiled only for `target_arch = "wasm32"`.
 #[macro_export]
 macro_rules! export_wasm_function {
@@ -144,6 +176,12 @@ macro_rules! export_wasm_function {
         #[unsafe(no_mangle)]
         pub extern "C" fn edgekit_init(len: usize) -> u32 {
             EDGEKIT_STATE.with(|state| $crate::wasm_abi::with_state(state, |s| s.init(len)))
+        }
+
+        /// Runs the event view in the input buffer (see `edge::wasm_abi`).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn edgekit_view(len: usize) -> u32 {
+            EDGEKIT_STATE.with(|state| $crate::wasm_abi::with_state(state, |s| s.view(len)))
         }
 
         /// Runs the event in the input buffer (see `edge::wasm_abi`).
@@ -222,7 +260,7 @@ mod tests {
             "handle before init is an error"
         );
         let len = write(&mut state, b"{}");
-        assert_eq!(state.init(len), 0);
+        assert_eq!(state.init(len), 4, "READS_HEADERS: null");
         let len = write(&mut state, event);
         let status = state.handle(len);
         assert_eq!(status & ERROR_BIT, 0);
@@ -239,7 +277,7 @@ mod tests {
         assert_eq!(status & ERROR_BIT, ERROR_BIT);
         assert!(String::from_utf8_lossy(&state.output).contains("nope"));
         let len = write(&mut state, b"{}");
-        assert_eq!(state.init(len), 0);
+        assert_eq!(state.init(len) & ERROR_BIT, 0);
         let len = write(&mut state, br#"{"Records": "secret-cookie-value"}"#);
         let status = state.handle(len);
         assert_eq!(

@@ -1,12 +1,16 @@
 //! Criterion bench of forwarded-proto's native core on the fixture mix: every origin-request
 //! fixture in `events/`, through `edge::function::run_json` (JSON in, JSON out: the path
-//! every host takes) and through `handle` alone (parsed events).
+//! every host takes) and through `handle` alone (parsed events), against the floor of any
+//! JSON-in/JSON-out function: `serde_json` parse of the same bytes to `Value` and serialise.
+//! After criterion, `run_json` and the floor are timed interleaved in this process and their
+//! ratio printed (`run_json / serde_json Value floor`; target ≤ 2, issue 13).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Instant;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use edge::CloudFrontEvent;
 use edge::EdgeFunction;
 use edge::function::run_json;
@@ -87,8 +91,85 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let views: Vec<Vec<u8>> = parsed
+        .iter()
+        .map(|event| edge::view::view_json::<ForwardedProto>(event.cf().unwrap()).unwrap())
+        .collect();
+    group.bench_function("view path (respond_view: view in, edits out)", |b| {
+        b.iter(|| {
+            for view in &views {
+                black_box(edge::view::respond_view::<ForwardedProto>(
+                    &config,
+                    black_box(view),
+                ));
+            }
+        })
+    });
+    group.bench_function("floor: serde_json parse to Value + serialise", |b| {
+        b.iter(|| {
+            for bytes in &mix {
+                black_box(value_round_trip(black_box(bytes)));
+            }
+        })
+    });
     group.finish();
 }
 
+/// The floor: what any function reading and writing the whole event as JSON costs at least.
+fn value_round_trip(bytes: &[u8]) -> Vec<u8> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// Nanoseconds per event of one pass of `work` over the mix.
+fn per_event(mix: &[Vec<u8>], work: &dyn Fn(&[u8])) -> f64 {
+    let start = Instant::now();
+    for bytes in mix {
+        work(black_box(bytes));
+    }
+    start.elapsed().as_nanos() as f64 / mix.len() as f64
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// `run_json` and the floor interleaved (alternating order), medians of many passes.
+fn print_floor_ratio() {
+    let mix = fixture_mix();
+    let config = Config::default();
+    let run = |bytes: &[u8]| {
+        black_box(run_json::<ForwardedProto>(&config, bytes).unwrap());
+    };
+    let floor = |bytes: &[u8]| {
+        black_box(value_round_trip(bytes));
+    };
+    let (mut runs, mut floors) = (Vec::new(), Vec::new());
+    for round in 0..4000 {
+        if round % 2 == 0 {
+            runs.push(per_event(&mix, &run));
+            floors.push(per_event(&mix, &floor));
+        } else {
+            floors.push(per_event(&mix, &floor));
+            runs.push(per_event(&mix, &run));
+        }
+    }
+    let (run, floor) = (median(runs), median(floors));
+    println!(
+        "run_json {run:.0} ns/event ({:.0} k events/s on one core), serde_json Value floor {floor:.0} ns/event: run_json / floor = {:.2}",
+        1e6 / run,
+        run / floor
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // `cargo test --benches` runs this binary without `--bench`: no timing there.
+    if std::env::args().any(|arg| arg == "--bench") {
+        print_floor_ratio();
+    }
+}

@@ -79,6 +79,8 @@ impl EdgeFunction for ForwardedProto {
     type Error = EdgeError;
     const NAME: &'static str = "forwarded-proto";
     const TRIGGER: EventType = EventType::OriginRequest;
+    // `handle` reads the lines of these only (the viewer's protocol and Host).
+    const READS_HEADERS: Option<&'static [&'static str]> = Some(policy::PROLOGUE_HEADERS);
 
     /// Semantic checks of a config.
     fn check_config(config: &Config) -> Result<(), ConfigProblem> {

@@ -108,6 +108,8 @@ impl EdgeFunction for KeycloakHost {
     type Error = EdgeError;
     const NAME: &'static str = "keycloak-host";
     const TRIGGER: EventType = EventType::OriginRequest;
+    // `handle` reads the lines of these only (the viewer's protocol and Host).
+    const READS_HEADERS: Option<&'static [&'static str]> = Some(policy::PROLOGUE_HEADERS);
 
     /// Semantic checks of a config.
     fn check_config(config: &Config) -> Result<(), ConfigProblem> {
