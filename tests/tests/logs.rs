@@ -280,6 +280,50 @@ async fn logs_merge_regions_filter_paginate_and_survive_a_failing_region() {
     assert_eq!(fields[0].len(), "2026-12-02T08:00:00.000Z".len(), "{line}");
 }
 
+/// `--regions all` (the default) reads every region the account has enabled
+/// (DescribeRegions), not only the regional edge cache list: ca-central-1 is not on that
+/// list, and its event is found; `--regions edge-caches` does not look there.
+#[tokio::test(flavor = "multi_thread")]
+async fn all_means_every_enabled_region() {
+    let moto = Moto::start();
+    let now = now_ms();
+    put(
+        &moto,
+        "ca-central-1",
+        FP_GROUP,
+        "s",
+        &[(now - 1000, "from ca-central-1")],
+    )
+    .await;
+    put(
+        &moto,
+        "eu-west-1",
+        FP_GROUP,
+        "s",
+        &[(now - 500, "from eu-west-1")],
+    )
+    .await;
+    let all = run(&moto, &["logs", "forwarded-proto", "--output", "json"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert_eq!(
+        messages(&json_lines(&all.stdout)),
+        vec!["from ca-central-1", "from eu-west-1"]
+    );
+    let edge = run(
+        &moto,
+        &[
+            "logs",
+            "forwarded-proto",
+            "--regions",
+            "edge-caches",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(edge.code, 0, "{}", edge.stderr);
+    assert_eq!(messages(&json_lines(&edge.stdout)), vec!["from eu-west-1"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_group_by_reason_and_cloudfront_functions_are_read_in_us_east_1() {
     let moto = Moto::start();

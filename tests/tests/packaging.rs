@@ -203,6 +203,10 @@ fn refused_event_gives_a_generated_500_and_one_log_line_without_secrets() {
     .unwrap();
     let malformed = serde_json::json!({ "Records": [{ "cf": { "request": { "headers": {
         "cookie": [{ "key": "Cookie", "value": "session=client-cookie-value" }] } } } }] });
+    let request_id = viewer["Records"][0]["cf"]["config"]["requestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (results, stderr) = run_handler(&dir, &[viewer, malformed]);
     assert_eq!(results.len(), 2);
     results.iter().for_each(assert_generated_500);
@@ -212,11 +216,18 @@ fn refused_event_gives_a_generated_500_and_one_log_line_without_secrets() {
         "one log line per failure:\n{stderr}"
     );
     assert!(
-        stderr
-            .lines()
-            .all(|line| line.starts_with("edgekit forwarded-proto: answering 500: ")),
+        stderr.lines().all(|line| line
+            .starts_with("edgekit failure function=forwarded-proto cf_request_id=")
+            && line.contains(" kind=answering-500 reason=\"")),
         "{stderr}"
     );
+    // The stable form names the CloudFront request of a readable event, `-` otherwise.
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].contains(&format!("cf_request_id={request_id} ")),
+        "{stderr}"
+    );
+    assert!(lines[1].contains("cf_request_id=- "), "{stderr}");
     assert!(
         !stderr.contains(SECRET_IN_CONFIG_FIXTURE),
         "secret in the log:\n{stderr}"

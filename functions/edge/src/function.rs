@@ -122,9 +122,14 @@ pub struct Answer<T> {
 
 /// Runs the handler; a refusal becomes [`failure_response`] and a log line.
 pub fn respond<F: EdgeFunction>(config: &F::Config, event: CloudFrontEvent) -> Answer<EdgeResult> {
+    // Kept before `handle` consumes the event: the log line names the request.
+    let cf_request_id = event.cf().ok().and_then(|cf| cf.config.request_id.clone());
     match F::handle(config, event) {
         Ok(result) => Answer { result, log: None },
-        Err(err) => refused::<F>(&RunError::Handler(err.to_string())),
+        Err(err) => refused::<F>(
+            cf_request_id.as_deref(),
+            &RunError::Handler(err.to_string()),
+        ),
     }
 }
 
@@ -132,7 +137,7 @@ pub fn respond<F: EdgeFunction>(config: &F::Config, event: CloudFrontEvent) -> A
 pub fn respond_json<F: EdgeFunction>(config: &F::Config, event_json: &[u8]) -> Answer<Vec<u8>> {
     let answer = match event_from_json(event_json) {
         Ok(event) => respond::<F>(config, event),
-        Err(err) => refused::<F>(&err),
+        Err(err) => refused::<F>(None, &err),
     };
     match serde_json::to_vec(&answer.result) {
         Ok(result) => Answer {
@@ -142,20 +147,68 @@ pub fn respond_json<F: EdgeFunction>(config: &F::Config, event_json: &[u8]) -> A
         // Our model always serialises (string keys only); this keeps the signature total.
         Err(err) => Answer {
             result: serde_json::to_vec(&failure_response()).unwrap_or_default(),
-            log: Some(format!("edgekit {}: answering 500: {err}", F::NAME)),
+            log: Some(failure_line(
+                F::NAME,
+                None,
+                FailureKind::Answering500,
+                &err.to_string(),
+            )),
         },
     }
 }
 
-fn refused<F: EdgeFunction>(err: &RunError) -> Answer<EdgeResult> {
+fn refused<F: EdgeFunction>(cf_request_id: Option<&str>, err: &RunError) -> Answer<EdgeResult> {
     Answer {
         result: EdgeResult::Response(failure_response()),
-        log: Some(format!(
-            "edgekit {}: answering 500: {}",
+        log: Some(failure_line(
             F::NAME,
-            safe_message(err)
+            cf_request_id,
+            FailureKind::Answering500,
+            &safe_message(err),
         )),
     }
+}
+
+/// Why a host wrote a failure line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The function refused the event, or its host could not run it: the generated 500.
+    Answering500,
+    /// The config or the module did not load (the packaged handler's init).
+    InitFailed,
+}
+
+impl FailureKind {
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::Answering500 => "answering-500",
+            Self::InitFailed => "init-failed",
+        }
+    }
+}
+
+/// The one form of every host's failure line, stable for `edgekit logs --failures` and a
+/// CloudWatch filter on `"edgekit failure"`:
+/// `edgekit failure function=<name> cf_request_id=<id or -> kind=<kind> reason=<JSON string>`.
+/// The CloudFront request id is the `x-edge-request-id` of CloudFront's access logs
+/// (docs/logs.md); the reason is [`safe_message`]'s (no event values, no config), JSON-quoted
+/// so the line stays one line and parses back exactly. The packaged handler's `index.mjs`
+/// writes the same form for what only it sees (a trap, a failed init).
+pub fn failure_line(
+    function: &str,
+    cf_request_id: Option<&str>,
+    kind: FailureKind,
+    reason: &str,
+) -> String {
+    // A request id is CloudFront's (base64url-like); anything else is not written as one.
+    let id = cf_request_id
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_graphic() && b != b'"'))
+        .unwrap_or("-");
+    let reason = serde_json::to_string(reason).unwrap_or_else(|_| "\"?\"".to_owned());
+    format!(
+        "edgekit failure function={function} cf_request_id={id} kind={} reason={reason}",
+        kind.token()
+    )
 }
 
 /// An error message fit for a log line: for a malformed event only the JSON path (serde's
@@ -211,6 +264,34 @@ pub fn config_from_env<F: EdgeFunction>() -> Result<F::Config, EdgeError> {
                 )
             })?;
             Ok(config_from_json::<F>(&text)?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_line_is_one_parseable_line_with_the_request_id() {
+        let line = failure_line(
+            "forwarded-proto",
+            Some("4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ=="),
+            FailureKind::Answering500,
+            "bad \"value\"\nnext",
+        );
+        assert_eq!(
+            line,
+            "edgekit failure function=forwarded-proto \
+             cf_request_id=4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ== \
+             kind=answering-500 reason=\"bad \\\"value\\\"\\nnext\""
+        );
+        for odd in [None, Some(""), Some("a b"), Some("x\"y")] {
+            let line = failure_line("f", odd, FailureKind::InitFailed, "r");
+            assert!(
+                line.contains(" cf_request_id=- kind=init-failed "),
+                "{line}"
+            );
         }
     }
 }

@@ -343,7 +343,11 @@ fn spike_header(rng: &mut Rng, event: &mut Value) {
 
 fn huge_header(rng: &mut Rng, event: &mut Value) {
     // 1 KiB .. 16 KiB; one in eight 64 KiB (over CloudFront's header limits).
-    let size = if rng.below(8) == 0 { 1 << 16 } else { 1 << (10 + rng.below(5)) };
+    let size = if rng.below(8) == 0 {
+        1 << 16
+    } else {
+        1 << (10 + rng.below(5))
+    };
     let fill = rng.pick(&["a", "\u{e9}", ",", "\u{1d11e}"]).repeat(size);
     if let Some(headers) = headers_mut(event) {
         let name = *rng.pick(HEADER_NAMES);
@@ -523,7 +527,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 let traps = 0;
 const log = console.error;
-console.error = (line) => { if (/RuntimeError|init failed|TypeError/.test(String(line))) { traps++; log(line); } };
+console.error = (line) => { if (/RuntimeError|init-failed|TypeError/.test(String(line))) { traps++; log(line); } };
 const { handler } = await import(pathToFileURL(process.argv[2] + "/index.mjs").href);
 const out = [];
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {

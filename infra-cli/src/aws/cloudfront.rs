@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudfront::Client;
 use aws_sdk_cloudfront::client::Waiters;
-use aws_sdk_cloudfront::types::DistributionConfig;
+use aws_sdk_cloudfront::types::{DistributionConfig, DistributionSummary};
 use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
 use serde::Serialize;
@@ -164,6 +164,35 @@ fn dry_run_outcome(
 
 /// Every distribution of the account (ListDistributions, all pages).
 pub async fn list_distributions(client: &Client) -> Result<Vec<DistributionInfo>, AwsError> {
+    let summaries = distribution_summaries(client).await?;
+    Ok(summaries
+        .into_iter()
+        .map(|item| {
+            let function_arns = item
+                .default_cache_behavior
+                .iter()
+                .filter_map(|b| b.lambda_function_associations.as_ref())
+                .chain(
+                    item.cache_behaviors
+                        .iter()
+                        .flat_map(|c| c.items())
+                        .filter_map(|b| b.lambda_function_associations.as_ref()),
+                )
+                .flat_map(|assocs| assocs.items().iter().map(|a| a.lambda_function_arn.clone()))
+                .collect();
+            DistributionInfo {
+                id: item.id,
+                domain_name: item.domain_name,
+                comment: item.comment,
+                status: item.status,
+                function_arns,
+            }
+        })
+        .collect())
+}
+
+/// ListDistributions, every page.
+async fn distribution_summaries(client: &Client) -> Result<Vec<DistributionSummary>, AwsError> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -176,29 +205,7 @@ pub async fn list_distributions(client: &Client) -> Result<Vec<DistributionInfo>
         let Some(list) = page.distribution_list else {
             break;
         };
-        for item in list.items.unwrap_or_default() {
-            let mut function_arns = Vec::new();
-            let lists = item
-                .default_cache_behavior
-                .iter()
-                .filter_map(|b| b.lambda_function_associations.as_ref())
-                .chain(
-                    item.cache_behaviors
-                        .iter()
-                        .flat_map(|c| c.items())
-                        .filter_map(|b| b.lambda_function_associations.as_ref()),
-                );
-            for assocs in lists {
-                function_arns.extend(assocs.items().iter().map(|a| a.lambda_function_arn.clone()));
-            }
-            out.push(DistributionInfo {
-                id: item.id,
-                domain_name: item.domain_name,
-                comment: item.comment,
-                status: item.status,
-                function_arns,
-            });
-        }
+        out.extend(list.items.unwrap_or_default());
         match (list.is_truncated, list.next_marker) {
             (true, Some(next)) if !next.is_empty() => marker = Some(next),
             _ => break,
@@ -282,35 +289,19 @@ pub struct DistributionAliases {
 pub async fn list_distribution_aliases(
     client: &Client,
 ) -> Result<Vec<DistributionAliases>, AwsError> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = client
-            .list_distributions()
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|err| AwsError::call("ListDistributions", &err))?;
-        let Some(list) = page.distribution_list else {
-            break;
-        };
-        out.extend(list.items.unwrap_or_default().into_iter().map(|d| {
-            DistributionAliases {
-                aliases: d.aliases.and_then(|a| a.items).unwrap_or_default(),
-                acm_certificate_arn: d
-                    .viewer_certificate
-                    .and_then(|v| v.acm_certificate_arn)
-                    .filter(|arn| !arn.is_empty()),
-                id: d.id,
-                domain_name: d.domain_name,
-                comment: d.comment,
-                ipv6: d.is_ipv6_enabled,
-            }
-        }));
-        match (list.is_truncated, list.next_marker) {
-            (true, Some(next)) if !next.is_empty() => marker = Some(next),
-            _ => break,
-        }
-    }
-    Ok(out)
+    let summaries = distribution_summaries(client).await?;
+    Ok(summaries
+        .into_iter()
+        .map(|d| DistributionAliases {
+            aliases: d.aliases.and_then(|a| a.items).unwrap_or_default(),
+            acm_certificate_arn: d
+                .viewer_certificate
+                .and_then(|v| v.acm_certificate_arn)
+                .filter(|arn| !arn.is_empty()),
+            id: d.id,
+            domain_name: d.domain_name,
+            comment: d.comment,
+            ipv6: d.is_ipv6_enabled,
+        })
+        .collect())
 }

@@ -14,6 +14,24 @@ pub struct PrefixList {
     pub max_entries: Option<i32>,
 }
 
+/// The regions enabled for the account (DescribeRegions without AllRegions: opted-in and
+/// default regions only), for `edgekit logs --regions all`.
+pub async fn enabled_regions(client: &Client) -> Result<Vec<String>, AwsError> {
+    let out = client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|err| AwsError::call("DescribeRegions", &err))?;
+    let mut regions: Vec<String> = out
+        .regions
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.region_name)
+        .collect();
+    regions.sort();
+    Ok(regions)
+}
+
 /// An EC2 client for the CLI's global options (the load balancer's region).
 pub async fn client(aws: &super::AwsOptions) -> Client {
     Client::new(&super::sdk_config(aws, None).await)

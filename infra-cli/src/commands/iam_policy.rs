@@ -120,6 +120,15 @@ pub fn policy(prefix: &str) -> PolicyDocument {
                 ],
                 condition: None,
             },
+            Statement {
+                // `edgekit logs --regions all`: which regions the account has enabled.
+                // DescribeRegions takes no resource ARN. [EC2 API Reference, "DescribeRegions"]
+                sid: "EdgeFunctionLogRegions",
+                effect: "Allow",
+                action: vec!["ec2:DescribeRegions"],
+                resource: vec!["*".to_owned()],
+                condition: None,
+            },
             // alb protect / secret rotate: the Describe* calls support no resource-level
             // permissions, so one statement on "*" holds them and the few writes.
             Statement {

@@ -36,8 +36,9 @@ pub enum LogsCommand {
 /// Where to look: regions, runtime, and how hard to try per region.
 #[derive(Debug, Clone, Args)]
 pub struct RegionArgs {
-    /// `all` (the regions with a CloudFront regional edge cache, where Lambda@Edge runs and
-    /// logs) or a comma-separated list (us-east-1,eu-west-1).
+    /// `all` (every region enabled for the account: Lambda@Edge logs wherever it ran),
+    /// `edge-caches` (the regions with a CloudFront regional edge cache, docs/logs.md) or a
+    /// comma-separated list (us-east-1,eu-west-1).
     #[arg(long, default_value = "all")]
     pub regions: String,
     /// The function's runtime. `logs` looks for both a Lambda@Edge and a CloudFront
@@ -66,7 +67,7 @@ pub struct ReadArgs {
     /// Newest event (same forms as --since); default now.
     #[arg(long, conflicts_with = "follow")]
     pub until: Option<String>,
-    /// CloudWatch Logs filter pattern (e.g. `ERROR`, `"answering 500"`).
+    /// CloudWatch Logs filter pattern (e.g. `ERROR`, `"edgekit failure"`).
     #[arg(long)]
     pub filter: Option<String>,
     /// Keep polling for new events (with backoff) until interrupted; none is printed twice.
@@ -130,16 +131,42 @@ pub async fn run(args: LogsArgs, global: &GlobalArgs) -> miette::Result<ExitCode
     }
 }
 
-/// The function, its runtime (`--runtime` wins over what the input says) and its targets.
-fn resolve(input: &str, where_: &RegionArgs) -> miette::Result<(FunctionRef, Vec<Target>)> {
+/// The function, its runtime (`--runtime` wins over what the input says) and the regions.
+async fn resolve(
+    input: &str,
+    where_: &RegionArgs,
+    global: &GlobalArgs,
+) -> miette::Result<(FunctionRef, Vec<String>)> {
     let registry: Vec<&str> = Function::all().map(Function::name).collect();
     let mut function = plan::function_ref(input, &registry)?;
     if where_.runtime.is_some() {
         function.runtime = where_.runtime;
     }
-    let regions = plan::regions(&where_.regions)?;
-    let targets = plan::targets(&function, &regions);
-    Ok((function, targets))
+    let regions = match plan::regions(&where_.regions)? {
+        plan::Regions::List(regions) => regions,
+        plan::Regions::Enabled => enabled_regions(global).await,
+    };
+    Ok((function, regions))
+}
+
+/// The account's enabled regions (DescribeRegions); the regional edge cache regions, with a
+/// warning, when the call is refused (e.g. no `ec2:DescribeRegions`).
+async fn enabled_regions(global: &GlobalArgs) -> Vec<String> {
+    let config = crate::aws::sdk_config(&global.aws, Some(crate::aws::EDGE_REGION)).await;
+    match crate::aws::ec2::enabled_regions(&aws_sdk_ec2::Client::new(&config)).await {
+        Ok(regions) if !regions.is_empty() => regions,
+        outcome => {
+            if let Err(err) = outcome {
+                note(&format!(
+                    "warning: {err}; reading the regions with a regional edge cache instead (--regions to choose)"
+                ));
+            }
+            plan::REGIONAL_EDGE_CACHE_REGIONS
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect()
+        }
+    }
 }
 
 fn now_ms() -> i64 {
@@ -261,7 +288,8 @@ fn check_reach(
 
 async fn run_read(args: ReadArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
     let input = args.function.as_deref().unwrap_or_default();
-    let (function, targets) = resolve(input, &args.where_)?;
+    let (function, regions) = resolve(input, &args.where_, global).await?;
+    let targets = plan::targets(&function, &regions);
     let now = now_ms();
     let start_ms = plan::parse_time(&args.since, now)?;
     let end_ms = args
@@ -485,8 +513,7 @@ fn retention_targets(function: &FunctionRef, regions: &[String]) -> Vec<Target> 
 
 async fn run_retention(args: RetentionArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
     let days = plan::check_retention_days(args.days)?;
-    let (function, _) = resolve(&args.function, &args.where_)?;
-    let regions = plan::regions(&args.where_.regions)?;
+    let (function, regions) = resolve(&args.function, &args.where_, global).await?;
     let targets = retention_targets(&function, &regions);
     let config = crate::aws::sdk_config(&global.aws, Some(crate::aws::EDGE_REGION)).await;
     let parallel = usize::from(args.where_.parallel);

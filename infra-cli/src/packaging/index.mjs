@@ -60,16 +60,24 @@ function start() {
 
 // The core's own failure answer, for when the core itself is gone (init failed, trap):
 // one log line without event values or config, then the generated 500.
-function failure(reason) {
-  console.error(`edgekit ${FUNCTION}: answering 500: ${reason}`);
+function failure(reason, event) {
+  logFailure("answering-500", reason, event);
   return structuredClone(FAILURE);
+}
+
+// The stable failure line of every host (edge::function::failure_line):
+// edgekit failure function=<name> cf_request_id=<id or -> kind=<kind> reason=<JSON string>
+function logFailure(kind, reason, event) {
+  const id = event?.Records?.[0]?.cf?.config?.requestId;
+  const requestId = typeof id === "string" && /^[!#-~]+$/.test(id) ? id : "-";
+  console.error(`edgekit failure function=${FUNCTION} cf_request_id=${requestId} kind=${kind} reason=${JSON.stringify(String(reason))}`);
 }
 
 try {
   start(); // once per container, during Lambda's init phase
 } catch (err) {
   wasm = null;
-  console.error(`edgekit ${FUNCTION}: init failed: ${err && err.message}`);
+  logFailure("init-failed", err && err.message, undefined);
 }
 
 // The shape checks below mirror the Rust event model (functions/edge/src/model.rs): an event
@@ -164,7 +172,7 @@ function apply(request, edits) {
 // The whole event through wasm: for events the view cannot carry, and refusals.
 function full(event) {
   const out = take(wasm.edgekit_handle(put(JSON.stringify(event))));
-  if (out.error) return failure(out.text);
+  if (out.error) return failure(out.text, event);
   if (out.log !== null) console.error(out.log);
   return JSON.parse(out.text);
 }
@@ -183,6 +191,6 @@ export const handler = async (event) => {
     // A trap (e.g. RuntimeError: unreachable) leaves the instance in an unknown state:
     // drop it; the next event gets a fresh one from the compiled module.
     wasm = null;
-    return failure(`${(err && err.name) || "Error"}: ${(err && err.message) || String(err)}`);
+    return failure(`${(err && err.name) || "Error"}: ${(err && err.message) || String(err)}`, event);
   }
 };

@@ -126,6 +126,16 @@ pub struct ModePlan {
 }
 
 fn clean_domain(value: &str, what: &str) -> Result<String, PlanError> {
+    dns_name(value).ok_or_else(|| {
+        PlanError::InvalidOption(format!(
+            "{what} `{value}` is not a DNS name (expected e.g. my-alb-123.us-east-1.elb.amazonaws.com)"
+        ))
+    })
+}
+
+/// `value` trimmed, without a trailing dot and lowercased, if it is a DNS name: labels of
+/// 1-63 letters, digits and inner hyphens, 253 characters at most [RFC 1035 §2.3.1, §2.3.4].
+pub fn dns_name(value: &str) -> Option<String> {
     let value = value.trim().trim_end_matches('.').to_ascii_lowercase();
     let valid = !value.is_empty()
         && value.len() <= 253
@@ -136,13 +146,7 @@ fn clean_domain(value: &str, what: &str) -> Result<String, PlanError> {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
-    if valid {
-        Ok(value)
-    } else {
-        Err(PlanError::InvalidOption(format!(
-            "{what} `{value}` is not a DNS name (expected e.g. my-alb-123.us-east-1.elb.amazonaws.com)"
-        )))
-    }
+    valid.then_some(value)
 }
 
 /// An ACM certificate for CloudFront must be in us-east-1. [CloudFront Developer Guide,

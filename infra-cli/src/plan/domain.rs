@@ -43,24 +43,13 @@ pub fn canonical(name: &str) -> String {
 /// [CloudFront Developer Guide, "Use custom URLs by adding alternate domain names (CNAMEs)":
 /// "Alternate domain names must be lowercase"]
 pub fn parse_domain(value: &str) -> Result<String, PlanError> {
-    let name = canonical(value);
-    let labels: Vec<&str> = name.split('.').collect();
-    let valid = name.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        });
-    if valid {
-        Ok(name)
-    } else {
-        Err(PlanError::InvalidOption(format!(
-            "--domain `{value}` is not a host name (expected e.g. app.example.com; wildcards are not supported here)"
-        )))
-    }
+    super::distribution::dns_name(value)
+        .filter(|name| name.contains('.'))
+        .ok_or_else(|| {
+            PlanError::InvalidOption(format!(
+                "--domain `{value}` is not a host name (expected e.g. app.example.com; wildcards are not supported here)"
+            ))
+        })
 }
 
 /// A Route 53 hosted zone as planning needs it.

@@ -152,13 +152,30 @@ pub fn targets(function: &FunctionRef, regions: &[String]) -> Vec<Target> {
     out
 }
 
-/// `--regions`: `all` (the regional edge cache regions) or a comma-separated list.
-pub fn regions(spec: &str) -> Result<Vec<String>, PlanError> {
-    if spec.trim() == "all" {
-        return Ok(REGIONAL_EDGE_CACHE_REGIONS
-            .iter()
-            .map(|r| (*r).to_owned())
-            .collect());
+/// What `--regions` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// `all`: every region enabled for the account (EC2 DescribeRegions), since Lambda@Edge
+    /// logs wherever it ran; [`REGIONAL_EDGE_CACHE_REGIONS`] when that call is refused.
+    Enabled,
+    /// `edge-caches` or a comma-separated list.
+    List(Vec<String>),
+}
+
+/// `--regions`: `all`, `edge-caches` (the regional edge cache regions) or a comma-separated
+/// list.
+pub fn regions(spec: &str) -> Result<Regions, PlanError> {
+    match spec.trim() {
+        "all" => return Ok(Regions::Enabled),
+        "edge-caches" => {
+            return Ok(Regions::List(
+                REGIONAL_EDGE_CACHE_REGIONS
+                    .iter()
+                    .map(|r| (*r).to_owned())
+                    .collect(),
+            ));
+        }
+        _ => {}
     }
     let mut out: Vec<String> = Vec::new();
     for region in spec.split(',').map(str::trim).filter(|r| !r.is_empty()) {
@@ -176,10 +193,10 @@ pub fn regions(spec: &str) -> Result<Vec<String>, PlanError> {
     }
     if out.is_empty() {
         return Err(PlanError::InvalidOption(
-            "--regions: give `all` or a comma-separated list such as us-east-1,eu-west-1".into(),
+            "--regions: give `all`, `edge-caches` or a comma-separated list such as us-east-1,eu-west-1".into(),
         ));
     }
-    Ok(out)
+    Ok(Regions::List(out))
 }
 
 /// A point in time from `--since`/`--until`: `15m`, `2h`, `1d`, `30s`, `1w` before `now_ms`,
@@ -395,13 +412,12 @@ fn looks_like_request_id(id: &str) -> bool {
 
 /// An edgekit failure line. Two forms are read:
 ///
-/// - today's, from the packaged handler and the native binaries:
-///   `edgekit <function>: answering 500: <reason>` (the core refused the event or trapped)
-///   and `edgekit <function>: init failed: <reason>` (the config or module did not load)
-///   [infra-cli/src/packaging/index.mjs; functions/edge/src/function.rs, `refused`];
-/// - the stable form proposed for issue 20 (docs/logs.md, "edgekit's failure lines"):
+/// - the stable form every host writes (`edge::function::failure_line`, docs/logs.md,
+///   "edgekit's failure lines"):
 ///   `edgekit failure function=<name> cf_request_id=<id or -> kind=<answering-500|init-failed> reason=<JSON string>`,
-///   with the CloudFront request id (`Records[0].cf.config.requestId`).
+///   with the CloudFront request id (`Records[0].cf.config.requestId`);
+/// - the form packages written before it still log:
+///   `edgekit <function>: answering 500: <reason>` and `edgekit <function>: init failed: <reason>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
     pub function: String,
@@ -664,14 +680,15 @@ mod tests {
     }
 
     #[test]
-    fn regions_are_all_or_a_list() {
-        assert_eq!(
-            regions("all").unwrap().len(),
-            REGIONAL_EDGE_CACHE_REGIONS.len()
-        );
+    fn regions_are_all_edge_caches_or_a_list() {
+        assert_eq!(regions("all").unwrap(), Regions::Enabled);
+        let Regions::List(edge) = regions("edge-caches").unwrap() else {
+            panic!("a list")
+        };
+        assert_eq!(edge.len(), REGIONAL_EDGE_CACHE_REGIONS.len());
         assert_eq!(
             regions("us-east-1, eu-west-1,us-east-1").unwrap(),
-            vec!["us-east-1", "eu-west-1"]
+            Regions::List(vec!["us-east-1".into(), "eu-west-1".into()])
         );
         assert!(regions("EU_WEST").is_err());
         assert!(regions(",").is_err());
