@@ -18,6 +18,8 @@ pub mod proto;
 pub mod response;
 pub mod rules;
 #[cfg(not(target_arch = "wasm32"))]
+// Test tooling (processes, files, threads): never part of the wasm module.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod soak;
 pub mod view;
 pub mod wasm_abi;

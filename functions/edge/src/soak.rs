@@ -519,6 +519,78 @@ pub fn run_native<F: EdgeFunction>(
     None
 }
 
+/// The test command's soak of one function: `cases` cases of seed 1 on `threads` threads
+/// (each function crate's `tests/soak.rs`); the first failure as a message that names the
+/// case (`scripts/soak` reproduces it from the number) and its event.
+pub fn run_native_cases<F: EdgeFunction>(
+    config: &F::Config,
+    events_dir: &Path,
+    cases: u64,
+    threads: u64,
+) -> Result<(), String> {
+    let fixtures = load_fixtures(events_dir).map_err(|err| err.to_string())?;
+    let per = cases / threads.max(1);
+    let failures: Vec<Failure> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..threads.max(1))
+            .map(|t| {
+                let fixtures = &fixtures;
+                scope.spawn(move || run_native::<F>(config, fixtures, 1, t * per..(t + 1) * per))
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|run| run.join().ok().flatten())
+            .collect()
+    });
+    match failures.into_iter().min_by_key(|f| f.case) {
+        None => Ok(()),
+        Some(failure) => Err(format!(
+            "case {} (seed 1, scripts/soak reproduces it): {}\n{}",
+            failure.case,
+            failure.what,
+            String::from_utf8_lossy(&failure.event)
+        )),
+    }
+}
+
+/// The view path answers what the full path answers on every fixture in `events_dir`, and
+/// every origin-request fixture takes the view path (each function crate's `tests/view.rs`):
+/// how many fixtures took it, or the first that differs.
+pub fn view_equals_full_on_fixtures<F: EdgeFunction>(
+    config: &F::Config,
+    events_dir: &Path,
+) -> Result<usize, String> {
+    let mut viewed = 0;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(events_dir)
+        .map_err(|err| err.to_string())?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !path.is_file() || !name.ends_with(".json") || name.starts_with("config-") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|err| format!("{name}: {err}"))?;
+        let full: Value = serde_json::from_slice(&respond_json::<F>(config, &bytes).result)
+            .map_err(|err| format!("{name}: {err}"))?;
+        let origin_request = bytes
+            .windows(b"\"origin-request\"".len())
+            .any(|w| w == b"\"origin-request\"");
+        match result_via_view::<F>(config, &bytes) {
+            Some(view) if view == full => viewed += 1,
+            Some(view) => return Err(format!("{name}: view path {view}, full path {full}")),
+            None if origin_request => {
+                return Err(format!("{name}: origin-request took the full path"));
+            }
+            None => {}
+        }
+    }
+    Ok(viewed)
+}
+
 /// The Node harness: one event per stdin line through the package's handler, one
 /// `JSON.stringify(result)` per stdout line; traps and init failures (the handler's own
 /// log lines) counted and reported on stderr at the end.
