@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod dev;
+pub mod doctor;
 pub mod functions;
 pub mod mode;
 pub mod output;

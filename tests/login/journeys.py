@@ -1,6 +1,6 @@
 """Drives a real browser (Debian's Chromium, headless, through Debian's chromedriver, never a
 downloaded one) through one journey of the login tests and reports what the browser ended up
-with, as JSON on stdout. The assertions live in the Rust test (tests/tests/browser_login.rs);
+with, as JSON on stdout. The assertions live in the Rust test (tests/tests/e2e/browser_login.rs);
 this script only clicks and observes.
 
 Input: one JSON argument, {"steps": [...], "screenshots": DIR, "spoof_headers": {...},

@@ -206,8 +206,8 @@ fn every_fixture_gives_the_same_result_native_and_node_wasm() {
 }
 
 /// The property tests' corpus: `edgekit_tests::event_gen::origin_request_event()` (what
-/// tests/tests/properties.rs draws from), a deterministic sample plus every seed saved in
-/// `tests/tests/*.proptest-regressions` replayed through it (proptest persists ChaCha seeds
+/// tests/tests/e2e/properties.rs draws from), a deterministic sample plus every seed saved in
+/// `tests/tests/e2e/*.proptest-regressions` replayed through it (proptest persists ChaCha seeds
 /// as `cc <hex>`; replaying one regenerates the failing case before shrinking).
 fn property_corpus(count: usize) -> Vec<Value> {
     let strategy = edgekit_tests::event_gen::origin_request_event();
@@ -215,7 +215,7 @@ fn property_corpus(count: usize) -> Vec<Value> {
     let mut events: Vec<Value> = (0..count)
         .map(|_| serde_json::to_value(strategy.new_tree(&mut runner).unwrap().current()).unwrap())
         .collect();
-    let tests_dir = edgekit_tests::workspace_root().join("tests/tests");
+    let tests_dir = edgekit_tests::workspace_root().join("tests/tests/e2e");
     for entry in std::fs::read_dir(tests_dir).unwrap() {
         let path = entry.unwrap().path();
         if !path.to_string_lossy().ends_with(".proptest-regressions") {
