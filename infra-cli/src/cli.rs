@@ -74,6 +74,8 @@ pub enum Command {
     Secret(commands::secret::SecretCommand),
     /// An edge function's logs from every region, merged by time; `logs retention` sets how long they are kept.
     Logs(commands::logs::LogsArgs),
+    /// Run the troubleshooting list against a live deployment: symptom, evidence and fix per problem.
+    Doctor(commands::doctor::DoctorArgs),
 }
 
 /// Parses the command line, runs the command, and turns errors into a report on stderr.
@@ -123,6 +125,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Alb(cmd) => commands::alb::run(cmd, &global).await,
         Command::Secret(cmd) => commands::secret::run(cmd, &global).await,
         Command::Logs(args) => commands::logs::run(args, &global).await,
+        Command::Doctor(args) => commands::doctor::run(args, &global).await,
     }
 }
 

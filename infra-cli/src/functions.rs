@@ -9,6 +9,22 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use edge::function::{self, Answer, EdgeFunction};
 use edge::policy::ConfigProblem;
 use edge::{CloudFrontEvent, EdgeResult, EventType};
+use serde::Serialize;
+
+/// The edge runtime our functions are built for and run in: one enum for `package`,
+/// `invoke`, `publish`, `attach`, `destroy` (`--runtime`), `distribution create` and `dev`
+/// (`--edge-runtime`). Both spellings of CloudFront Functions are accepted everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeRuntime {
+    /// Lambda@Edge at origin-request: the Rust core as WebAssembly in a Node.js package.
+    #[default]
+    LambdaEdge,
+    /// CloudFront Functions at viewer-request (also spelled cloudfront-js-2.0, its JavaScript
+    /// runtime): the generated script.
+    #[value(name = "cloudfront-functions", alias = "cloudfront-js-2.0")]
+    CloudfrontFunctions,
+}
 
 /// One edge function of this workspace.
 pub struct FunctionSpec {

@@ -21,6 +21,8 @@ use zip::write::SimpleFileOptions;
 
 use crate::functions::Function;
 
+pub mod cloudfront_js;
+
 /// What build.rs generated: `FUNCTION_CRATES`, `MODULES` (name, wasm bytes),
 /// `NOT_EMBEDDED` (why there are no modules) and `LONG_VERSION`.
 // FUNCTION_CRATES is read only by the unit test that checks it against the registry.

@@ -15,7 +15,9 @@ reference deployment's rules (an MCP gateway registry behind CloudFront and an H
 
 Environment: APP_ISSUER (the IdP's public issuer URL, through the Keycloak distribution),
 APP_CA_FILE (the CA that signs that URL's certificate: `edgekit dev --print-ca`),
-APP_CLIENT_ID, APP_CLIENT_SECRET, APP_SESSION_SECRET.
+APP_CLIENT_ID, APP_CLIENT_SECRET, APP_SESSION_SECRET, APP_TRUST_FORWARDED_HOST (1: the public host
+from X-Forwarded-Host, a deliberate mistake for the doctor tests), APP_PUBLIC_HOST (when set, the
+public host instead of the Host header; empty reproduces `https:/oauth2/callback/keycloak`).
 
 Run: uvicorn app:app --app-dir tests/login --proxy-headers --forwarded-allow-ips '*'
 """
@@ -43,6 +45,13 @@ CLIENT_SECRET = os.environ.get("APP_CLIENT_SECRET", "dev-secret-not-for-producti
 SESSION_SECRET = os.environ.get("APP_SESSION_SECRET", "dev-session-secret-not-for-production")
 SESSION_COOKIE = "mcp_gateway_session"
 CALLBACK = "/oauth2/callback/keycloak"
+# The doctor tests' broken app: take the public host from a viewer's X-Forwarded-Host (the
+# host-header-injection mistake). Off by default.
+TRUST_FORWARDED_HOST = os.environ.get("APP_TRUST_FORWARDED_HOST") == "1"
+# The doctor tests' other broken app: a public host setting (used instead of the Host header
+# when set) that is empty, joined as `<scheme>:` + `//host` + path: the guide's symptom
+# `https:/oauth2/callback/keycloak`. Unset by default.
+PUBLIC_HOST = os.environ.get("APP_PUBLIC_HOST")
 
 
 def detected_scheme(headers) -> tuple[str, str]:
@@ -158,7 +167,12 @@ async def home(request: Request):
 
 async def login(request: Request):
     scheme, _ = scheme_of(request)
-    redirect_uri = f"{scheme}://{request.headers.get('host', '')}{CALLBACK}"
+    host = request.headers.get("host", "")
+    if TRUST_FORWARDED_HOST:
+        host = request.headers.get("x-forwarded-host", host)
+    redirect_uri = f"{scheme}://{host}{CALLBACK}"
+    if PUBLIC_HOST is not None:
+        redirect_uri = f"{scheme}:{'//' + PUBLIC_HOST if PUBLIC_HOST else ''}{CALLBACK}"
     return await oauth.keycloak.authorize_redirect(request, redirect_uri, response_mode="form_post")
 
 

@@ -14,6 +14,42 @@ pub fn fixtures_dir() -> PathBuf {
     workspace_root().join("tests").join("fixtures")
 }
 
+/// The edge runtime `edgekit dev` runs our functions in (`--edge-runtime`): the end-to-end
+/// cases run against both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// Lambda@Edge at origin-request (the default).
+    LambdaEdge,
+    /// CloudFront Functions at viewer-request (the generated script in the sandbox).
+    CloudFrontFunctions,
+}
+
+impl Runtime {
+    /// The `edgekit dev` flags that select it.
+    pub fn args(self) -> &'static [&'static str] {
+        match self {
+            Self::LambdaEdge => &[],
+            Self::CloudFrontFunctions => &["--edge-runtime", "cloudfront-functions"],
+        }
+    }
+
+    /// `X-Cache` of a response our function generated.
+    pub fn generated_x_cache(self) -> &'static str {
+        match self {
+            Self::LambdaEdge => "LambdaGeneratedResponse from cloudfront",
+            Self::CloudFrontFunctions => "FunctionGeneratedResponse from cloudfront",
+        }
+    }
+
+    /// How the request log names forwarded-proto's header changes.
+    pub fn forwarded_proto_log(self) -> &'static str {
+        match self {
+            Self::LambdaEdge => "origin-request forwarded-proto: ",
+            Self::CloudFrontFunctions => "viewer-request forwarded-proto (cloudfront-js-2.0): ",
+        }
+    }
+}
+
 /// A running `edgekit dev`.
 pub struct Dev {
     pub https_port: u16,
@@ -78,6 +114,12 @@ impl Dev {
             );
         }
         dev
+    }
+
+    /// [`Dev::start`] with our functions in `runtime`.
+    pub fn start_on(runtime: Runtime, extra: &[&str]) -> Self {
+        let args: Vec<&str> = runtime.args().iter().chain(extra).copied().collect();
+        Self::start(&args)
     }
 
     /// `https://127.0.0.1:<port><path>` on the CloudFront viewer listener.

@@ -5,6 +5,7 @@
 //! Fields the model does not know are kept in `extra` maps so an event round-trips without
 //! loss. No I/O and no tokio: this crate builds for `wasm32-unknown-unknown`.
 
+pub mod cloudfront_functions;
 pub mod error;
 pub mod forwarded;
 pub mod forwarding;

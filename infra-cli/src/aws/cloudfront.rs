@@ -305,3 +305,35 @@ pub async fn list_distribution_aliases(
         })
         .collect())
 }
+
+/// The ids of the distributions with a CloudFront Function named `name` on any behavior
+/// (ListDistributions, all pages; the summaries carry every behavior's FunctionAssociations).
+pub async fn distributions_running_function(
+    client: &Client,
+    name: &str,
+) -> Result<Vec<String>, AwsError> {
+    let runs = |assocs: Option<&aws_sdk_cloudfront::types::FunctionAssociations>| {
+        assocs.is_some_and(|a| {
+            a.items().iter().any(|f| {
+                crate::plan::arn::CloudFrontFunctionArn::parse(&f.function_arn)
+                    .is_ok_and(|arn| arn.name == name)
+            })
+        })
+    };
+    let summaries = distribution_summaries(client).await?;
+    Ok(summaries
+        .into_iter()
+        .filter(|d| {
+            runs(
+                d.default_cache_behavior
+                    .as_ref()
+                    .and_then(|b| b.function_associations.as_ref()),
+            ) || d.cache_behaviors.as_ref().is_some_and(|c| {
+                c.items()
+                    .iter()
+                    .any(|b| runs(b.function_associations.as_ref()))
+            })
+        })
+        .map(|d| d.id)
+        .collect())
+}

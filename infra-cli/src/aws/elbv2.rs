@@ -208,3 +208,125 @@ fn write_name(write: &AlbWrite) -> &'static str {
         AlbWrite::ModifyListener { .. } => "ModifyListener",
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Read-only additions for `edgekit doctor`.
+
+/// One target's health as DescribeTargetHealth reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetHealthState {
+    pub id: String,
+    pub port: Option<i32>,
+    /// `healthy`, `unhealthy`, `initial`, `draining`, `unused`, `unavailable`.
+    pub state: String,
+    /// E.g. `Target.FailedHealthChecks`, `Target.Timeout`, `Target.NotRegistered`.
+    pub reason: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A target group of a load balancer with its targets' health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetGroupHealth {
+    pub arn: String,
+    pub name: String,
+    pub port: Option<i32>,
+    pub health_check_path: Option<String>,
+    pub targets: Vec<TargetHealthState>,
+}
+
+/// The load balancer's target groups (DescribeTargetGroups) and each one's target health
+/// (DescribeTargetHealth).
+pub async fn target_health(
+    client: &Client,
+    lb_arn: &str,
+) -> Result<Vec<TargetGroupHealth>, AwsError> {
+    let groups = client
+        .describe_target_groups()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+        .map_err(|err| AwsError::call(format!("DescribeTargetGroups {lb_arn}"), &err))?;
+    let mut out = Vec::new();
+    for group in groups.target_groups.unwrap_or_default() {
+        let Some(arn) = group.target_group_arn else {
+            continue;
+        };
+        let health = client
+            .describe_target_health()
+            .target_group_arn(&arn)
+            .send()
+            .await
+            .map_err(|err| AwsError::call(format!("DescribeTargetHealth {arn}"), &err))?;
+        let targets = health
+            .target_health_descriptions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| {
+                let health = d.target_health.unwrap_or_else(|| {
+                    aws_sdk_elasticloadbalancingv2::types::TargetHealth::builder().build()
+                });
+                TargetHealthState {
+                    id: d
+                        .target
+                        .as_ref()
+                        .and_then(|t| t.id.clone())
+                        .unwrap_or_default(),
+                    port: d.target.as_ref().and_then(|t| t.port),
+                    state: health
+                        .state
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    reason: health.reason.map(|r| r.as_str().to_owned()),
+                    description: health.description,
+                }
+            })
+            .collect();
+        out.push(TargetGroupHealth {
+            name: group.target_group_name.unwrap_or_default(),
+            port: group.port,
+            health_check_path: group.health_check_path,
+            targets,
+            arn,
+        });
+    }
+    Ok(out)
+}
+
+/// The load balancer whose DNS name is `dns_name` (a CloudFront origin's domain), if any
+/// (DescribeLoadBalancers, all pages). `dualstack.` names the same load balancer.
+pub async fn find_by_dns_name(
+    client: &Client,
+    dns_name: &str,
+) -> Result<Option<LoadBalancer>, AwsError> {
+    let wanted = dns_name
+        .trim_end_matches('.')
+        .trim_start_matches("dualstack.")
+        .to_ascii_lowercase();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = client
+            .describe_load_balancers()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|err| AwsError::call("DescribeLoadBalancers", &err))?;
+        for lb in page.load_balancers.unwrap_or_default() {
+            let matches = lb
+                .dns_name
+                .as_deref()
+                .is_some_and(|d| d.to_ascii_lowercase() == wanted);
+            if let (true, Some(arn)) = (matches, lb.load_balancer_arn) {
+                return Ok(Some(LoadBalancer {
+                    arn,
+                    name: lb.load_balancer_name.unwrap_or_default(),
+                    dns_name: lb.dns_name.unwrap_or_default(),
+                    security_groups: lb.security_groups.unwrap_or_default(),
+                }));
+            }
+        }
+        match page.next_marker {
+            Some(next) if !next.is_empty() => marker = Some(next),
+            _ => return Ok(None),
+        }
+    }
+}

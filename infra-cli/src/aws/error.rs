@@ -337,8 +337,12 @@ pub(crate) fn iam_action<E>(operation: &str) -> Option<String> {
     let type_name = std::any::type_name::<E>();
     let (_, rest) = type_name.split_once("aws_sdk_")?;
     let service = rest.split("::").next()?;
+    // The IAM service prefix differs from the SDK crate's name for these (Service
+    // Authorization Reference: "Actions, resources, and condition keys" per service).
     let prefix = match service {
         "eventbridge" => "events",
+        "elasticloadbalancingv2" => "elasticloadbalancing",
+        "cloudwatchlogs" => "logs",
         other => other,
     };
     Some(format!("{prefix}:{name}"))
@@ -367,6 +371,16 @@ mod tests {
             Some("events:PutRule")
         );
         assert_eq!(iam_action::<Cf>("waiting for x"), None);
+        type Elb = aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesError;
+        assert_eq!(
+            iam_action::<Elb>("DescribeRules").as_deref(),
+            Some("elasticloadbalancing:DescribeRules")
+        );
+        type Logs = aws_sdk_cloudwatchlogs::operation::filter_log_events::FilterLogEventsError;
+        assert_eq!(
+            iam_action::<Logs>("FilterLogEvents").as_deref(),
+            Some("logs:FilterLogEvents")
+        );
     }
 
     #[test]

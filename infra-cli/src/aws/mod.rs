@@ -6,7 +6,10 @@
 pub mod acm;
 pub mod canary;
 pub mod cloudfront;
+pub mod cloudfront_functions;
+pub mod cloudfront_read;
 pub mod ec2;
+pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod iam;

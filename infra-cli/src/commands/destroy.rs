@@ -1,4 +1,6 @@
-//! `edgekit destroy`: detach a function from every distribution, then delete it.
+//! `edgekit destroy`: detach a function from every distribution, then delete it (a Lambda@Edge
+//! function, or with `--runtime cloudfront-js-2.0` a CloudFront Function: detach its
+//! FunctionAssociations everywhere, wait for those deployments, DeleteFunction with If-Match).
 //!
 //! Resumable: every step is idempotent (nothing attached: no write; function gone: done), so
 //! running it again continues where it stopped. Replicas: Lambda@Edge functions can only be
@@ -16,16 +18,25 @@ use crate::aws::lambda::{self, DeleteOutcome};
 use crate::cli::GlobalArgs;
 use crate::output::{Progress, print_result};
 use crate::plan::arn::is_version_of;
-use crate::plan::associations::{BehaviorTarget, DetachRequest, FunctionSelector, plan_detach};
+use crate::plan::associations::{
+    BehaviorTarget, CffDetachRequest, CffSelector, DetachRequest, FunctionSelector, plan_detach,
+    plan_detach_cff,
+};
+
+use crate::functions::EdgeRuntime;
 
 /// Exit code when the function is detached everywhere but CloudFront still holds replicas.
 pub const EXIT_REPLICAS_PENDING: u8 = 3;
 
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
-    /// Lambda function name (e.g. edgekit-forwarded-proto).
+    /// Lambda function name (e.g. edgekit-forwarded-proto), or the CloudFront Function's name
+    /// with --runtime cloudfront-js-2.0.
     #[arg(long)]
     pub function: String,
+    /// Which kind of function to destroy.
+    #[arg(long, value_enum, default_value_t = EdgeRuntime::LambdaEdge)]
+    pub runtime: EdgeRuntime,
     /// When replicas still exist, keep retrying the delete with backoff (up to --max-wait).
     #[arg(long)]
     pub wait_replicas: bool,
@@ -127,6 +138,81 @@ pub async fn destroy_function(
     })
 }
 
+/// Detach a CloudFront Function from every behavior of every distribution, wait for those
+/// deployments, then DeleteFunction with the DEVELOPMENT ETag as If-Match (re-read on
+/// PreconditionFailed). CloudFront refuses to delete a function that is still associated
+/// (FunctionInUse). [CloudFront API Reference, "DeleteFunction": IfMatch, FunctionInUse]
+pub async fn destroy_cloudfront_function(
+    cf: &aws_sdk_cloudfront::Client,
+    name: &str,
+    deploy_timeout: Duration,
+    progress: &Progress,
+) -> miette::Result<DestroyReport> {
+    let request = CffDetachRequest {
+        function: CffSelector::Name(name.to_owned()),
+        event_type: None,
+        target: BehaviorTarget::All,
+    };
+    let mut detached_from = Vec::new();
+    for id in cloudfront::distributions_running_function(cf, name).await? {
+        progress.update(format!("detaching CloudFront Function {name} from {id}"));
+        let outcome =
+            cloudfront::apply_plan(cf, &id, false, |config| plan_detach_cff(config, &request))
+                .await?;
+        if matches!(outcome, ApplyOutcome::Updated { .. }) {
+            detached_from.push(id);
+        }
+    }
+    for id in &detached_from {
+        progress.update(format!("waiting for {id} to deploy without {name}"));
+        cloudfront::wait_deployed(cf, id, deploy_timeout).await?;
+    }
+    let outcome = delete_cloudfront_function(cf, name, progress).await?;
+    Ok(DestroyReport {
+        function: name.to_owned(),
+        detached_from,
+        outcome,
+    })
+}
+
+/// DescribeFunction (DEVELOPMENT) for the ETag, DeleteFunction with it; a function already
+/// gone is `AlreadyGone`.
+async fn delete_cloudfront_function(
+    cf: &aws_sdk_cloudfront::Client,
+    name: &str,
+    progress: &Progress,
+) -> miette::Result<DestroyOutcome> {
+    use crate::aws::cloudfront_functions::{self as cff, Deleted};
+    use aws_sdk_cloudfront::types::FunctionStage;
+    for attempt in 1..=cloudfront::MAX_UPDATE_ATTEMPTS {
+        let Some(dev) = cff::describe(cf, name, FunctionStage::Development).await? else {
+            return Ok(DestroyOutcome::AlreadyGone);
+        };
+        let etag = dev.etag.unwrap_or_default();
+        progress.update(format!("deleting CloudFront Function {name}"));
+        match cff::delete(cf, name, &etag).await {
+            Ok(Deleted::Deleted) => return Ok(DestroyOutcome::Deleted),
+            Ok(Deleted::NotFound) => return Ok(DestroyOutcome::AlreadyGone),
+            Err(err)
+                if err.error_code() == Some("PreconditionFailed")
+                    && attempt < cloudfront::MAX_UPDATE_ATTEMPTS =>
+            {
+                continue;
+            }
+            Err(err) => {
+                return Err(err
+                    .with_help(format!(
+                        "if it is FunctionInUse, a distribution still runs {name}: run \
+                         `edgekit destroy --runtime cloudfront-js-2.0 --function {name}` again \
+                         once its deployment finished"
+                    ))
+                    .into());
+            }
+        }
+    }
+    Ok(DestroyOutcome::AlreadyGone)
+}
+
 fn humanize(d: Duration) -> String {
     let secs = d.as_secs();
     if secs >= 60 {
@@ -146,8 +232,20 @@ pub fn exit_code(outcome: &DestroyOutcome) -> ExitCode {
 
 pub async fn run(args: DestroyArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
     let cf = cloudfront::client(&global.aws).await;
-    let lambda_client = lambda::client(&global.aws).await;
     let progress = Progress::start(format!("destroying {}", args.function));
+    if args.runtime == EdgeRuntime::CloudfrontFunctions {
+        let report = destroy_cloudfront_function(
+            &cf,
+            &args.function,
+            Duration::from_secs(args.deploy_timeout),
+            &progress,
+        )
+        .await?;
+        progress.finish(format!("destroy {}: done", args.function));
+        print_destroy(global, &report);
+        return Ok(exit_code(&report.outcome));
+    }
+    let lambda_client = lambda::client(&global.aws).await;
     let report = destroy_function(
         &cf,
         &lambda_client,
@@ -164,7 +262,12 @@ pub async fn run(args: DestroyArgs, global: &GlobalArgs) -> miette::Result<ExitC
     .await?;
     progress.finish(format!("destroy {}: done", args.function));
     let code = exit_code(&report.outcome);
-    print_result(global.output, &report, |r| match &r.outcome {
+    print_destroy(global, &report);
+    Ok(code)
+}
+
+fn print_destroy(global: &GlobalArgs, report: &DestroyReport) {
+    print_result(global.output, report, |r| match &r.outcome {
         DestroyOutcome::Deleted => format!("deleted {}", r.function),
         DestroyOutcome::AlreadyGone => format!("{} does not exist (nothing to delete)", r.function),
         DestroyOutcome::ReplicasPending { message } => format!(
@@ -174,5 +277,4 @@ pub async fn run(args: DestroyArgs, global: &GlobalArgs) -> miette::Result<ExitC
             r.function, r.function
         ),
     });
-    Ok(code)
 }

@@ -11,9 +11,9 @@ use http::StatusCode;
 
 use crate::cli::GlobalArgs;
 use crate::dev::settings::{
-    AlbMode, AlbSettings, AllowedMethods, CloudFrontSettings, DevConfigFile, HandlerFiles,
-    KeycloakSettings, OriginRequestPolicy, OriginTarget, Settings, absolute, custom_origin_headers,
-    dev_cache_dir, verify_rule,
+    AlbMode, AlbSettings, AllowedMethods, CloudFrontSettings, DevConfigFile, EdgeRuntime,
+    HandlerFiles, KeycloakSettings, OriginRequestPolicy, OriginTarget, Settings,
+    ViewerProtocolPolicy, absolute, custom_origin_headers, dev_cache_dir, verify_rule,
 };
 use crate::dev::{DevError, tls};
 use crate::mode::DeploymentMode;
@@ -64,9 +64,19 @@ pub struct DevArgs {
     /// Custom origin header, 'Name: value' (repeatable); overwrites the viewer's header.
     #[arg(long, value_name = "HEADER")]
     pub custom_origin_header: Vec<String>,
-    /// Origin request policy of the cache behavior.
-    #[arg(long, value_enum, default_value_t = OriginRequestPolicy::AllViewerAndCloudfrontHeaders)]
-    pub origin_request_policy: OriginRequestPolicy,
+    /// Origin request policy of the cache behavior. Default: AllViewerAndCloudFrontHeaders
+    /// with Lambda@Edge; with CloudFront Functions the one each function's origin_host needs
+    /// (origin-domain: all-viewer-except-host-header).
+    #[arg(long, value_enum)]
+    pub origin_request_policy: Option<OriginRequestPolicy>,
+    /// Where our functions run: Lambda@Edge at origin-request, or CloudFront Functions
+    /// (cloudfront-js-2.0, the generated script) at viewer-request.
+    #[arg(long, value_enum, default_value_t = EdgeRuntime::LambdaEdge)]
+    pub edge_runtime: EdgeRuntime,
+    /// Viewer protocol policy of the cache behaviors. CloudFront Functions need
+    /// redirect-to-https or https-only (their event carries no protocol).
+    #[arg(long, value_enum, default_value_t = ViewerProtocolPolicy::RedirectToHttps)]
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
     /// Allowed HTTP methods of the cache behavior; others get CloudFront's 403.
     #[arg(long, value_enum, default_value_t = AllowedMethods::All)]
     pub allowed_methods: AllowedMethods,
@@ -204,6 +214,7 @@ impl DevArgs {
         forwarded_proto: forwarded_proto::Config,
         custom_origin_headers: Vec<(String, String)>,
     ) -> Result<CloudFrontSettings, DevError> {
+        self.check_runtime()?;
         let handler = |path: &Option<PathBuf>| path.as_deref().map(absolute).transpose();
         // The order in which a missing file is reported: origin-request first, as before.
         let origin_request = handler(&self.origin_request_js)?;
@@ -213,21 +224,61 @@ impl DevArgs {
             origin_response: handler(&self.origin_response_js)?,
             viewer_response: handler(&self.viewer_response_js)?,
         };
+        let functions = self.edge_runtime == EdgeRuntime::CloudfrontFunctions;
+        let policy = self.origin_request_policy.unwrap_or(if functions {
+            OriginRequestPolicy::for_cloudfront_functions(forwarded_proto.origin_host)
+        } else {
+            OriginRequestPolicy::AllViewerAndCloudfrontHeaders
+        });
+        let forwarded_proto = (!self.no_forwarded_proto).then_some(forwarded_proto);
         Ok(CloudFrontSettings {
             handlers,
-            forwarded_proto: (!self.no_forwarded_proto).then_some(forwarded_proto),
+            origin_verify_header: forwarded_proto
+                .as_ref()
+                .filter(|_| functions)
+                .and_then(|config| config.origin_verify.clone()),
+            forwarded_proto,
             custom_origin_headers,
-            policy: self.origin_request_policy,
+            policy,
+            runtime: self.edge_runtime,
+            viewer_protocol_policy: self.viewer_protocol_policy,
             allowed_methods: self.allowed_methods,
             function_error_status: StatusCode::from_u16(self.function_error_status)
                 .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-            keycloak: self.keycloak(file)?,
+            keycloak: self.keycloak(file, policy)?,
         })
+    }
+
+    /// The platform's rules for CloudFront Functions: the function cannot know the viewer's
+    /// protocol, so no http request may reach it; and one function per event type per cache
+    /// behavior. [docs/cloudfront-functions.md; Developer Guide, "Differences between
+    /// CloudFront Functions and Lambda@Edge", "Restrictions on all edge functions"]
+    fn check_runtime(&self) -> Result<(), DevError> {
+        if self.edge_runtime != EdgeRuntime::CloudfrontFunctions {
+            return Ok(());
+        }
+        if self.viewer_protocol_policy == ViewerProtocolPolicy::AllowAll {
+            return Err(DevError::FunctionsNeedHttps {
+                policy: self.viewer_protocol_policy.as_str(),
+            });
+        }
+        if let Some(path) = &self.viewer_request_js {
+            return Err(DevError::InvalidArg {
+                what: "--viewer-request-js",
+                value: path.display().to_string(),
+                reason: "with --edge-runtime cloudfront-functions our CloudFront Function is the viewer-request function, and a cache behavior cannot have a CloudFront Function and a Lambda@Edge function on the same event (use --origin-request-js, or --edge-runtime lambda-edge)".into(),
+            });
+        }
+        Ok(())
     }
 
     /// The Keycloak distribution: keycloak-host with the config file's settings, or by
     /// default the listener's own names as the public hosts.
-    fn keycloak(&self, file: &DevConfigFile) -> Result<Option<KeycloakSettings>, DevError> {
+    fn keycloak(
+        &self,
+        file: &DevConfigFile,
+        app_policy: OriginRequestPolicy,
+    ) -> Result<Option<KeycloakSettings>, DevError> {
         let Some(url) = &self.keycloak_origin else {
             return Ok(None);
         };
@@ -247,10 +298,128 @@ impl DevArgs {
                 reason: err.reason,
             },
         )?;
+        let functions = self.edge_runtime == EdgeRuntime::CloudfrontFunctions;
+        let policy = match (functions, self.origin_request_policy) {
+            (true, None) => OriginRequestPolicy::for_cloudfront_functions(config.origin_host),
+            _ => app_policy,
+        };
         Ok(Some(KeycloakSettings {
             origin,
+            origin_verify_header: config.origin_verify.clone().filter(|_| functions),
             config,
             listen: self.keycloak_listen,
+            policy,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        dev: DevArgs,
+    }
+
+    fn resolve(args: &[&str]) -> Result<Settings, DevError> {
+        let cli = Cli::try_parse_from(std::iter::once("dev").chain(args.iter().copied()))
+            .unwrap_or_else(|err| panic!("{err}"));
+        cli.dev.resolve()
+    }
+
+    #[test]
+    fn cloudfront_functions_refuse_allow_all_saying_why() {
+        let err = resolve(&[
+            "--edge-runtime",
+            "cloudfront-functions",
+            "--viewer-protocol-policy",
+            "allow-all",
+        ])
+        .unwrap_err();
+        assert!(matches!(err, DevError::FunctionsNeedHttps { .. }), "{err}");
+        let help = miette::Diagnostic::help(&err).unwrap().to_string();
+        assert!(help.contains("no protocol"), "{help}");
+        for policy in ["redirect-to-https", "https-only"] {
+            resolve(&[
+                "--edge-runtime",
+                "cloudfront-functions",
+                "--viewer-protocol-policy",
+                policy,
+            ])
+            .unwrap();
+        }
+        // Lambda@Edge sees CloudFront-Forwarded-Proto: allow-all is fine there.
+        resolve(&["--viewer-protocol-policy", "allow-all"]).unwrap();
+    }
+
+    #[test]
+    fn cloudfront_functions_refuse_a_lambda_edge_viewer_request_handler() {
+        let file = std::env::temp_dir().join(format!("edgekit-dev-vr-{}.mjs", std::process::id()));
+        std::fs::write(&file, "export const handler = (e) => e;").unwrap();
+        let path = file.display().to_string();
+        let err = resolve(&[
+            "--edge-runtime",
+            "cloudfront-functions",
+            "--viewer-request-js",
+            &path,
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("--viewer-request-js"), "{err}");
+        resolve(&["--viewer-request-js", &path]).unwrap();
+        std::fs::remove_file(&file).unwrap();
+    }
+
+    #[test]
+    fn the_runtime_picks_the_origin_request_policy_and_keeps_the_secret_out_of_code() {
+        let lambda = resolve(&[]).unwrap().cloudfront.unwrap();
+        assert_eq!(
+            lambda.policy,
+            OriginRequestPolicy::AllViewerAndCloudfrontHeaders
+        );
+        let dir = std::env::temp_dir().join(format!("edgekit-dev-rt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("dev.json");
+        std::fs::write(
+            &config,
+            r#"{"forwarded_proto": {"origin_host": "origin-domain", "origin_verify": {"header": "X-Origin-Verify", "secret": "0123456789abcdef-dev"}}}"#,
+        )
+        .unwrap();
+        let config = config.display().to_string();
+        let functions = resolve(&[
+            "--edge-runtime",
+            "cloudfront-functions",
+            "--config",
+            &config,
+        ])
+        .unwrap()
+        .cloudfront
+        .unwrap();
+        assert_eq!(
+            functions.policy,
+            OriginRequestPolicy::AllViewerExceptHostHeader
+        );
+        assert_eq!(
+            functions.origin_verify_header.map(|v| v.header),
+            Some("X-Origin-Verify".to_owned())
+        );
+        let explicit = resolve(&[
+            "--edge-runtime",
+            "cloudfront-functions",
+            "--origin-request-policy",
+            "all-viewer",
+        ])
+        .unwrap()
+        .cloudfront
+        .unwrap();
+        assert_eq!(explicit.policy, OriginRequestPolicy::AllViewer);
+        let lambda = resolve(&["--config", &config]).unwrap().cloudfront.unwrap();
+        assert!(
+            lambda.origin_verify_header.is_none(),
+            "the function adds it"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

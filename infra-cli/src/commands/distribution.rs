@@ -12,15 +12,17 @@ use serde::Serialize;
 use crate::aws::cloudfront::{self, DistributionInfo};
 use crate::aws::lambda;
 use crate::cli::GlobalArgs;
-use crate::functions::Function;
+use crate::functions::{EdgeRuntime, Function};
 use crate::mode::DeploymentMode;
 use crate::output::{Progress, note, print_result};
 use crate::plan::PlanError;
-use crate::plan::arn::{FunctionVersionArn, is_version_of};
-use crate::plan::associations::{AttachRequest, BehaviorTarget, plan_attach};
+use crate::plan::arn::{CloudFrontFunctionArn, FunctionVersionArn, is_version_of};
+use crate::plan::associations::{
+    AttachRequest, BehaviorTarget, CffAttachRequest, plan_attach, plan_attach_cff,
+};
 use crate::plan::distribution::{
-    DEFAULT_ORIGIN_READ_TIMEOUT, DistributionRole, ModeOptions, ModePlan, ORIGIN_VERIFY_HEADER,
-    build_config, generate_origin_verify_secret, plan_mode,
+    DEFAULT_ORIGIN_READ_TIMEOUT, DistributionRole, EdgeFunction, ModeOptions, ModePlan,
+    ORIGIN_VERIFY_HEADER, build_config_for, generate_origin_verify_secret, plan_mode,
 };
 
 use super::publish::default_function_name;
@@ -67,9 +69,14 @@ pub struct CreateArgs {
     #[arg(long, default_value = ORIGIN_VERIFY_HEADER)]
     pub origin_verify_header: String,
     /// Attach the latest published forwarded-proto (registry) and keycloak-host (Keycloak)
-    /// versions on origin-request.
+    /// versions on origin-request (Lambda@Edge), or their LIVE CloudFront Functions on
+    /// viewer-request (--edge-runtime cloudfront-functions).
     #[arg(long)]
     pub attach: bool,
+    /// The edge runtime the behaviours are set up for: cloudfront-functions uses the managed
+    /// origin request policy AllViewerExceptHostHeader and redirect-to-https.
+    #[arg(long, value_enum, default_value_t = EdgeRuntime::LambdaEdge)]
+    pub edge_runtime: EdgeRuntime,
     /// Lambda name of forwarded-proto (default edgekit-forwarded-proto).
     #[arg(long)]
     pub forwarded_proto_function: Option<String>,
@@ -171,7 +178,10 @@ async fn create(args: CreateArgs, global: &GlobalArgs) -> miette::Result<ExitCod
         args.name
     ));
     let functions = if args.attach {
-        latest_versions(&args, &plan, global).await?
+        match args.edge_runtime {
+            EdgeRuntime::LambdaEdge => latest_versions(&args, &plan, global).await?,
+            EdgeRuntime::CloudfrontFunctions => live_functions(&args, &plan, &cf).await?,
+        }
     } else {
         Vec::new()
     };
@@ -210,7 +220,7 @@ async fn latest_versions(
     args: &CreateArgs,
     plan: &ModePlan,
     global: &GlobalArgs,
-) -> miette::Result<Vec<(DistributionRole, FunctionVersionArn)>> {
+) -> miette::Result<Vec<(DistributionRole, EdgeFunction)>> {
     let mut functions = Vec::new();
     let lambda_client = lambda::client(&global.aws).await;
     for spec in &plan.distributions {
@@ -232,7 +242,49 @@ async fn latest_versions(
                     "{name} has no published version to attach"
                 )
             })?;
-        functions.push((spec.role, FunctionVersionArn::parse(&latest.arn)?));
+        functions.push((
+            spec.role,
+            EdgeFunction::Lambda(FunctionVersionArn::parse(&latest.arn)?),
+        ));
+    }
+    Ok(functions)
+}
+
+/// The CloudFront Function to attach on each distribution: the published (LIVE) function of
+/// each role, found with DescribeFunction.
+async fn live_functions(
+    args: &CreateArgs,
+    plan: &ModePlan,
+    cf: &aws_sdk_cloudfront::Client,
+) -> miette::Result<Vec<(DistributionRole, EdgeFunction)>> {
+    let mut functions = Vec::new();
+    for spec in &plan.distributions {
+        let Some(function) = Function::for_distribution(spec.role.as_str()) else {
+            continue;
+        };
+        let name = match spec.role {
+            DistributionRole::Registry => args.forwarded_proto_function.clone(),
+            DistributionRole::Keycloak => args.keycloak_host_function.clone(),
+        }
+        .unwrap_or_else(|| default_function_name(function));
+        let live = crate::aws::cloudfront_functions::describe(
+            cf,
+            &name,
+            aws_sdk_cloudfront::types::FunctionStage::Live,
+        )
+        .await?
+        .ok_or_else(|| {
+            miette!(
+                help = format!(
+                    "publish it first: `edgekit publish {function} --runtime cloudfront-js-2.0`"
+                ),
+                "CloudFront Function {name} has no LIVE stage to attach"
+            )
+        })?;
+        functions.push((
+            spec.role,
+            EdgeFunction::CloudFront(CloudFrontFunctionArn::parse(&live.arn)?),
+        ));
     }
     Ok(functions)
 }
@@ -242,7 +294,7 @@ async fn latest_versions(
 async fn create_or_find(
     args: &CreateArgs,
     plan: &ModePlan,
-    functions: &[(DistributionRole, FunctionVersionArn)],
+    functions: &[(DistributionRole, EdgeFunction)],
     cf: &aws_sdk_cloudfront::Client,
     progress: &Progress,
     report: &mut CreateReport,
@@ -266,6 +318,16 @@ async fn create_or_find(
                 if let Some(arn) = &function {
                     attach_existing(cf, &info.id, arn, progress).await?;
                 }
+                if args.edge_runtime == EdgeRuntime::CloudfrontFunctions {
+                    // Only the association changes on a distribution that already exists;
+                    // its policies are the user's to change (docs/cloudfront-functions-control-plane.md).
+                    note(&format!(
+                        "note: {} already existed: its origin request policy and viewer protocol \
+                         policy are left as they are (cloudfront-functions expects \
+                         AllViewerExceptHostHeader and redirect-to-https)",
+                        info.id
+                    ));
+                }
                 (info.clone(), false)
             }
             None => {
@@ -275,11 +337,12 @@ async fn create_or_find(
                         .get_or_insert_with(generate_origin_verify_secret)
                         .clone(),
                 };
-                let config = build_config(
+                let config = build_config_for(
                     spec,
                     &args.origin_verify_header,
                     &secret,
-                    function.as_ref().map(|f| f.to_string()).as_deref(),
+                    args.edge_runtime,
+                    function.as_ref(),
                 )?;
                 progress.update(format!("creating the {} distribution", spec.role.as_str()));
                 (cloudfront::create_distribution(cf, config).await?, true)
@@ -296,14 +359,29 @@ async fn create_or_find(
     Ok(generated)
 }
 
-/// Attaches (or upgrades to) the function version on an existing distribution.
+/// Attaches (or upgrades to) the function on an existing distribution. A CloudFront
+/// Function goes on viewer-request with the same refusals as `edgekit attach`.
 async fn attach_existing(
     cf: &aws_sdk_cloudfront::Client,
     id: &str,
-    arn: &FunctionVersionArn,
+    function: &EdgeFunction,
     progress: &Progress,
 ) -> miette::Result<()> {
-    progress.update(format!("attaching {arn} to {id}"));
+    progress.update(format!("attaching {function} to {id}"));
+    let arn = match function {
+        EdgeFunction::Lambda(arn) => arn,
+        EdgeFunction::CloudFront(arn) => {
+            let request = CffAttachRequest {
+                function: arn.clone(),
+                event_type: edge::EventType::ViewerRequest,
+                target: BehaviorTarget::Default,
+                replace: false,
+            };
+            cloudfront::apply_plan(cf, id, false, |config| plan_attach_cff(config, &request))
+                .await?;
+            return Ok(());
+        }
+    };
     let request = AttachRequest {
         function: arn.clone(),
         event_type: edge::EventType::OriginRequest,

@@ -167,6 +167,48 @@ pub fn policy(prefix: &str) -> PolicyDocument {
                 resource: vec!["*".to_owned()],
                 condition: None,
             },
+            // `publish`/`destroy --runtime cloudfront-js-2.0` and `distribution create
+            // --edge-runtime cloudfront-functions --attach`: exactly the Functions API calls
+            // edgekit makes, on functions named `<prefix>*`.
+            Statement {
+                sid: "CloudFrontFunctions",
+                effect: "Allow",
+                action: vec![
+                    "cloudfront:CreateFunction",
+                    "cloudfront:DescribeFunction",
+                    "cloudfront:GetFunction",
+                    "cloudfront:UpdateFunction",
+                    "cloudfront:PublishFunction",
+                    "cloudfront:TestFunction",
+                    "cloudfront:DeleteFunction",
+                ],
+                resource: vec![format!("arn:aws:cloudfront::*:function/{prefix}*")],
+                condition: None,
+            },
+            // `edgekit doctor`: exactly the reads its AWS checks make (Describe*, List* and
+            // Get* of these services take "*": the checks read whatever the user names).
+            Statement {
+                sid: "DoctorReadOnly",
+                effect: "Allow",
+                action: vec![
+                    "cloudfront:GetDistribution",
+                    "cloudfront:GetOriginRequestPolicy",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeManagedPrefixLists",
+                    "ecs:DescribeServices",
+                    "acm:ListCertificates",
+                    "acm:DescribeCertificate",
+                    "route53:ListHostedZones",
+                    "route53:ListResourceRecordSets",
+                ],
+                resource: vec!["*".to_owned()],
+                condition: None,
+            },
             Statement {
                 sid: "LambdaEdgeServiceLinkedRoles",
                 effect: "Allow",

@@ -6,6 +6,7 @@ pub mod canary;
 pub mod destroy;
 pub mod dev;
 pub mod distribution;
+pub mod doctor;
 pub mod domain;
 pub mod iam_policy;
 pub mod invoke;

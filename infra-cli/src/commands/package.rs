@@ -1,4 +1,5 @@
-//! `edgekit package`: the Rust core as WebAssembly inside a Node.js Lambda@Edge zip.
+//! `edgekit package`: the Rust core as WebAssembly inside a Node.js Lambda@Edge zip, or
+//! (`--runtime cloudfront-js-2.0`) the function as one CloudFront Functions script.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -7,9 +8,11 @@ use miette::{IntoDiagnostic, WrapErr};
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
+use crate::functions::EdgeRuntime;
 use crate::functions::Function;
 use crate::output::{Progress, print_result};
-use crate::packaging::{self, HANDLER, RUNTIME, Trigger, WasmSource};
+use crate::packaging::cloudfront_js::{self, CFF_RUNTIME, CODE_LIMIT_BYTES};
+use crate::packaging::{self, HANDLER, PackagingError, RUNTIME, Trigger, WasmSource};
 
 #[derive(Debug, Args)]
 pub struct PackageArgs {
@@ -20,9 +23,14 @@ pub struct PackageArgs {
     /// without it, the documented defaults.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Where to write the zip.
+    /// Where to write the zip (or, for cloudfront-js-2.0, the .js script).
     #[arg(long)]
     pub out: PathBuf,
+    /// The edge runtime: a Lambda@Edge zip (default), or a CloudFront Functions
+    /// cloudfront-js-2.0 script (viewer-request, at most 10 KB, config keys it cannot
+    /// honour refused: docs/cloudfront-functions.md).
+    #[arg(long, value_enum, default_value_t = EdgeRuntime::LambdaEdge)]
+    pub runtime: EdgeRuntime,
     /// The trigger the package is for: decides the size quota (1 MB viewer, 50 MB origin).
     #[arg(long, value_enum, default_value_t = Trigger::Origin)]
     pub trigger: Trigger,
@@ -45,7 +53,22 @@ struct PackageReport {
     handler: &'static str,
 }
 
+/// What `package --runtime cloudfront-js-2.0` reports.
+#[derive(Debug, Serialize)]
+struct ScriptReport {
+    function: Function,
+    path: String,
+    runtime: &'static str,
+    event_type: &'static str,
+    code_bytes: usize,
+    limit_bytes: usize,
+    sha256: String,
+}
+
 pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
+    if args.runtime == EdgeRuntime::CloudfrontFunctions {
+        return run_script(&args, global);
+    }
     let source = WasmSource::from_flag(args.from_source);
     let progress = Progress::start(match &source {
         WasmSource::Embedded => format!("packaging {}", args.function),
@@ -80,6 +103,41 @@ pub fn run(args: PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
             r.handler,
             r.code_sha256,
             r.path
+        )
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates the cloudfront-js-2.0 script (the config validated by the function's own Rust
+/// types) and writes it to `--out`.
+fn run_script(args: &PackageArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
+    let config =
+        match &args.config {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|source| {
+                PackagingError::ReadConfig {
+                    path: path.clone(),
+                    source,
+                }
+            })?),
+            None => None,
+        };
+    let script = cloudfront_js::generate(args.function, config.as_deref())?;
+    std::fs::write(&args.out, &script.code)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", args.out.display()))?;
+    let report = ScriptReport {
+        function: script.function,
+        path: args.out.display().to_string(),
+        runtime: CFF_RUNTIME,
+        event_type: "viewer-request",
+        code_bytes: script.code.len(),
+        limit_bytes: CODE_LIMIT_BYTES,
+        sha256: script.sha256_hex,
+    };
+    print_result(global.output, &report, |r| {
+        format!(
+            "{}: {} bytes of {} ({}); CloudFront Functions limit {} bytes (10 KB)\nsha256 {}\nwritten to {}",
+            r.function, r.code_bytes, r.runtime, r.event_type, r.limit_bytes, r.sha256, r.path
         )
     });
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,10 @@
-//! `edgekit publish`: package, create or update the function in us-east-1, publish a version.
+//! `edgekit publish`: package, create or update the function in us-east-1, publish a version
+//! (Lambda@Edge), or generate the cloudfront-js-2.0 script, create or update the CloudFront
+//! Function and publish it to LIVE (`--runtime cloudfront-js-2.0`, see [`cff`]).
 //!
 //! Skips publishing when the newest numbered version already has the package's code hash
-//! (base64 SHA-256, as Lambda reports `CodeSha256`).
+//! (base64 SHA-256, as Lambda reports `CodeSha256`), or when the LIVE code of the CloudFront
+//! Function is already the generated script.
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,9 +15,11 @@ use serde::Serialize;
 
 use crate::aws::{self, iam, lambda};
 use crate::cli::GlobalArgs;
-use crate::functions::Function;
+use crate::functions::{EdgeRuntime, Function};
 use crate::output::{Progress, print_result};
 use crate::packaging::WasmSource;
+
+pub mod cff;
 
 /// Default role name when `--role-arn` is not given.
 pub const DEFAULT_ROLE_NAME: &str = "edgekit-edge-execution";
@@ -24,6 +29,9 @@ pub const DEFAULT_ROLE_NAME: &str = "edgekit-edge-execution";
 /// Lambda@Edge"]
 const ORIGIN_TRIGGER_MAX_TIMEOUT_S: i32 = 30;
 const ORIGIN_TRIGGER_MAX_MEMORY_MB: i32 = 10_240;
+/// What `publish` gives a new Lambda@Edge function unless told otherwise.
+const DEFAULT_MEMORY_MB: i32 = 128;
+const DEFAULT_TIMEOUT_S: i32 = 5;
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
@@ -50,12 +58,25 @@ pub struct PublishArgs {
     /// Name of the role to create or reuse when --role-arn is not given.
     #[arg(long, default_value = DEFAULT_ROLE_NAME)]
     pub role_name: String,
-    /// Memory in MB (origin-request quota: 128-10240).
-    #[arg(long, default_value_t = 128)]
-    pub memory: i32,
-    /// Timeout in seconds (origin-request quota: 1-30).
-    #[arg(long, default_value_t = 5)]
-    pub timeout: i32,
+    /// Memory in MB (origin-request quota: 128-10240) [default: 128].
+    // An Option, not a default value, so that the CloudFront Functions runtime can refuse it.
+    #[arg(long)]
+    pub memory: Option<i32>,
+    /// Timeout in seconds (origin-request quota: 1-30) [default: 5].
+    #[arg(long)]
+    pub timeout: Option<i32>,
+    /// Which edge runtime to publish to: a Lambda@Edge version, or a CloudFront Function
+    /// (cloudfront-js-2.0, viewer-request) published to its LIVE stage.
+    #[arg(long, value_enum, default_value_t = EdgeRuntime::LambdaEdge)]
+    pub runtime: EdgeRuntime,
+    /// cloudfront-js-2.0 only: run TestFunction on this event (JSON, the CloudFront Functions
+    /// event shape) before publishing; refuse on an error or a high compute utilization.
+    #[arg(long, value_name = "FILE")]
+    pub test_event: Option<PathBuf>,
+    /// cloudfront-js-2.0 only: the highest compute utilization (percent of the allowed
+    /// time) `--test-event` accepts.
+    #[arg(long, default_value_t = cff::DEFAULT_MAX_COMPUTE_UTILIZATION)]
+    pub max_compute_utilization: u8,
 }
 
 /// The default Lambda function name of an edge function, e.g. `edgekit-forwarded-proto`.
@@ -100,13 +121,24 @@ fn check_region(global: &GlobalArgs) -> miette::Result<()> {
 }
 
 pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitCode> {
+    if args.runtime == EdgeRuntime::CloudfrontFunctions {
+        return cff::run(args, global).await;
+    }
+    if args.test_event.is_some() {
+        return Err(miette!(
+            help = "add --runtime cloudfront-js-2.0, or test a Lambda@Edge package with `edgekit invoke`",
+            "--test-event runs CloudFront's TestFunction, which exists for CloudFront Functions only"
+        ));
+    }
     check_region(global)?;
-    if !(1..=ORIGIN_TRIGGER_MAX_TIMEOUT_S).contains(&args.timeout) {
+    let timeout_s = args.timeout.unwrap_or(DEFAULT_TIMEOUT_S);
+    let memory_mb = args.memory.unwrap_or(DEFAULT_MEMORY_MB);
+    if !(1..=ORIGIN_TRIGGER_MAX_TIMEOUT_S).contains(&timeout_s) {
         return Err(miette!(
             "--timeout must be 1-{ORIGIN_TRIGGER_MAX_TIMEOUT_S} s (Lambda@Edge origin-request quota)"
         ));
     }
-    if !(128..=ORIGIN_TRIGGER_MAX_MEMORY_MB).contains(&args.memory) {
+    if !(128..=ORIGIN_TRIGGER_MAX_MEMORY_MB).contains(&memory_mb) {
         return Err(miette!(
             "--memory must be 128-{ORIGIN_TRIGGER_MAX_MEMORY_MB} MB (Lambda@Edge origin-request quota)"
         ));
@@ -133,8 +165,8 @@ pub async fn run(args: PublishArgs, global: &GlobalArgs) -> miette::Result<ExitC
         // runtimes and limits").
         runtime: Runtime::Nodejs22x,
         handler: "index.handler".to_owned(),
-        memory_mb: args.memory,
-        timeout_s: args.timeout,
+        memory_mb,
+        timeout_s,
         description: format!("edgekit {} (Lambda@Edge, origin-request)", args.function),
     };
     let client = lambda::client(&global.aws).await;

@@ -6,7 +6,11 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use super::settings::{AlbMode, AlbSettings, CloudFrontSettings, OriginTarget, Settings};
+use edge::policy::OriginVerify;
+
+use super::settings::{
+    AlbMode, AlbSettings, CloudFrontSettings, EdgeRuntime, OriginTarget, Settings,
+};
 use crate::mode::DeploymentMode;
 
 /// What was started, beyond the settings.
@@ -99,19 +103,30 @@ fn cloudfront_lines(
             show(settings.listen)
         ),
         format!(
-            "  http://{}/   CloudFront viewer, HTTP (viewer protocol policy redirect-to-https)",
-            show(settings.http_listen)
+            "  http://{}/   CloudFront viewer, HTTP (viewer protocol policy {})",
+            show(settings.http_listen),
+            cloudfront.viewer_protocol_policy.as_str()
         ),
         format!(
             "  functions: {functions}; origin request policy {}; custom origin headers: {}",
             cloudfront.policy.managed_name(),
-            custom_headers(&cloudfront.custom_origin_headers)
+            custom_headers(
+                &cloudfront.custom_origin_headers,
+                cloudfront.origin_verify_header.as_ref()
+            )
         ),
         alb_line(&settings.alb),
     ];
     if let Some(keycloak) = &cloudfront.keycloak {
+        let function = match cloudfront.runtime {
+            EdgeRuntime::LambdaEdge => "origin-request: keycloak-host".to_owned(),
+            EdgeRuntime::CloudfrontFunctions => format!(
+                "viewer-request: keycloak-host (cloudfront-js-2.0), origin request policy {}",
+                keycloak.policy.managed_name()
+            ),
+        };
         lines.push(format!(
-            "  https://{}/  Keycloak distribution (origin-request: keycloak-host, public hosts {}) → {}",
+            "  https://{}/  Keycloak distribution ({function}, public hosts {}) → {}",
             show(keycloak.listen),
             keycloak.config.public_hosts.join(", "),
             keycloak.origin.base
@@ -123,15 +138,24 @@ fn cloudfront_lines(
     lines
 }
 
-fn custom_headers(headers: &[(String, String)]) -> String {
-    if headers.is_empty() {
+/// The custom origin headers; the origin-verify secret (CloudFront Functions) is never
+/// printed.
+fn custom_headers(headers: &[(String, String)], verify: Option<&OriginVerify>) -> String {
+    let mut list: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    if let Some(verify) = verify
+        && !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(&verify.header))
+    {
+        list.push(format!(
+            "{}: *** (origin_verify, kept out of the function's code)",
+            verify.header
+        ));
+    }
+    if list.is_empty() {
         return "none".to_owned();
     }
-    headers
-        .iter()
-        .map(|(n, v)| format!("{n}: {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    list.join(", ")
 }
 
 /// The ALB behind CloudFront: its HTTP listener, or none with `--alb off`.

@@ -7,8 +7,10 @@
 
 mod answers;
 mod triggers;
+mod viewer_function;
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use base64::Engine;
@@ -26,10 +28,11 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::alb::{Alb, ForwardRequest};
+use super::cloudfront_functions::CloudFrontFunction;
 use super::functions::{EdgeHandler, FunctionFailure};
 use super::headers::{diff, to_edge, to_http};
 use super::server::{Body, full};
-use super::settings::{AllowedMethods, OriginRequestPolicy};
+use super::settings::{AllowedMethods, OriginRequestPolicy, ViewerProtocolPolicy};
 
 /// The distribution's domain and id in events (the example values of the AWS docs,
 /// "Lambda@Edge event structure").
@@ -50,6 +53,9 @@ pub const MAX_URL_BYTES: usize = 8_192;
 /// Which function runs at which trigger.
 #[derive(Clone, Default)]
 pub struct Triggers {
+    /// A CloudFront Function at viewer-request (never together with `viewer_request`: one
+    /// function per event type per cache behavior).
+    pub viewer_function: Option<Arc<CloudFrontFunction>>,
     pub viewer_request: Option<EdgeHandler>,
     pub origin_request: Option<EdgeHandler>,
     pub origin_response: Option<EdgeHandler>,
@@ -59,19 +65,27 @@ pub struct Triggers {
 impl Triggers {
     /// `origin-request: forwarded-proto, ...` for the start-up banner.
     pub fn describe(&self) -> String {
-        let list: Vec<String> = [
-            (EventType::ViewerRequest, &self.viewer_request),
-            (EventType::OriginRequest, &self.origin_request),
-            (EventType::OriginResponse, &self.origin_response),
-            (EventType::ViewerResponse, &self.viewer_response),
-        ]
-        .into_iter()
-        .filter_map(|(event_type, handler)| {
-            handler
-                .as_ref()
-                .map(|h| format!("{event_type}: {}", h.name()))
-        })
-        .collect();
+        let function = self
+            .viewer_function
+            .as_ref()
+            .map(|f| format!("{}: {}", EventType::ViewerRequest, f.name));
+        let list: Vec<String> = function
+            .into_iter()
+            .chain(
+                [
+                    (EventType::ViewerRequest, &self.viewer_request),
+                    (EventType::OriginRequest, &self.origin_request),
+                    (EventType::OriginResponse, &self.origin_response),
+                    (EventType::ViewerResponse, &self.viewer_response),
+                ]
+                .into_iter()
+                .filter_map(|(event_type, handler)| {
+                    handler
+                        .as_ref()
+                        .map(|h| format!("{event_type}: {}", h.name()))
+                }),
+            )
+            .collect();
         if list.is_empty() {
             "no functions".into()
         } else {
@@ -90,8 +104,8 @@ pub struct Distribution {
     pub policy: OriginRequestPolicy,
     /// The cache behavior's allowed methods; others get the 403 (Invalid method).
     pub allowed_methods: AllowedMethods,
-    /// Viewer protocol policy redirect-to-https (else allow-all).
-    pub redirect_to_https: bool,
+    /// The cache behavior's viewer protocol policy.
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
     /// The port of the HTTPS viewer listener (redirect target).
     pub https_port: u16,
     /// The origin's domain name (the ALB's DNS name in the reference deployment).
@@ -113,6 +127,9 @@ enum CacheResult {
     Error,
     Redirect,
     LambdaGenerated,
+    /// A CloudFront Function's generated response: real responses carry `X-Cache:
+    /// FunctionGeneratedResponse from cloudfront` (docs/cloudfront-functions-equivalence.md).
+    FunctionGenerated,
 }
 
 impl CacheResult {
@@ -122,6 +139,7 @@ impl CacheResult {
             Self::Error => "Error from cloudfront",
             Self::Redirect => "Redirect from cloudfront",
             Self::LambdaGenerated => "LambdaGeneratedResponse from cloudfront",
+            Self::FunctionGenerated => "FunctionGeneratedResponse from cloudfront",
         }
     }
 }
@@ -230,9 +248,22 @@ impl Distribution {
             return refused;
         }
         // The viewer protocol policy answers before any function runs.
-        if viewer == Proto::Http && self.redirect_to_https {
-            notes.push("viewer protocol policy: redirect-to-https".into());
-            return self.redirect(&host, &path_and_query);
+        if viewer == Proto::Http {
+            match self.viewer_protocol_policy {
+                ViewerProtocolPolicy::RedirectToHttps => {
+                    notes.push("viewer protocol policy: redirect-to-https".into());
+                    return self.redirect(&host, &path_and_query);
+                }
+                ViewerProtocolPolicy::HttpsOnly => {
+                    notes.push("viewer protocol policy: https-only".into());
+                    return self.error_page(
+                        StatusCode::FORBIDDEN,
+                        "This distribution accepts only HTTPS requests.",
+                        id,
+                    );
+                }
+                ViewerProtocolPolicy::AllowAll => {}
+            }
         }
 
         let body = match http_body_util::Limited::new(body, MAX_BODY_BYTES)
@@ -258,7 +289,12 @@ impl Distribution {
         }
         let mut request = self.viewer_request(&parts, &host, &path_and_query, peer, notes);
 
-        if let Some(handler) = &self.triggers.viewer_request {
+        if let Some(function) = &self.triggers.viewer_function {
+            match self.run_viewer_function(function, request, id, notes).await {
+                Ok(next) => request = next,
+                Err(outcome) => return outcome,
+            }
+        } else if let Some(handler) = &self.triggers.viewer_request {
             match self
                 .run_request_trigger(handler, EventType::ViewerRequest, request, id, notes)
                 .await

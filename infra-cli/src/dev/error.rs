@@ -40,6 +40,20 @@ pub enum DevError {
     Certificate(String),
     #[error("edge function {name}: {reason}")]
     Function { name: String, reason: String },
+    #[error(
+        "--edge-runtime cloudfront-functions cannot run behind viewer protocol policy {policy}"
+    )]
+    #[diagnostic(help(
+        "a CloudFront Function's event has the viewer's IP address and no protocol, so the function can only say https when no http request reaches it: use --viewer-protocol-policy redirect-to-https (the default) or https-only (docs/cloudfront-functions.md)"
+    ))]
+    FunctionsNeedHttps { policy: &'static str },
+    #[error("cannot generate the CloudFront Function {function}")]
+    Generate {
+        function: String,
+        #[source]
+        #[diagnostic_source]
+        source: crate::packaging::cloudfront_js::CffPackageError,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Ca(#[from] super::tls::CaError),

@@ -4,17 +4,15 @@
 //! child through a JSON-lines bridge.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use edge::{CloudFrontEvent, EdgeFunction, EdgeResult, EventType};
 use serde::Deserialize;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Mutex;
 
 use super::DevError;
+use super::node_child::NodeChild;
 use crate::functions::{Configured, configured};
 
 /// The bridge: loads the handler module, answers one JSON line per event line. Handlers may
@@ -122,12 +120,6 @@ pub fn timeout_for(event_type: EventType) -> Duration {
     }
 }
 
-struct NodeProcess {
-    _child: Child,
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
 /// A user's Node.js handler, run by one persistent `node` process (one event at a time).
 pub struct NodeFunction {
     pub name: String,
@@ -135,7 +127,7 @@ pub struct NodeFunction {
     bridge: PathBuf,
     handler: PathBuf,
     timeout: Duration,
-    process: Mutex<Option<NodeProcess>>,
+    process: Mutex<Option<NodeChild>>,
 }
 
 impl NodeFunction {
@@ -176,29 +168,9 @@ impl NodeFunction {
         Ok(function)
     }
 
-    async fn spawn(&self) -> Result<NodeProcess, String> {
-        let mut child = Command::new(&self.node)
-            .arg(&self.bridge)
-            .arg(&self.handler)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|err| {
-                format!(
-                    "cannot start {}: {err} (is Node.js installed?)",
-                    self.node.display()
-                )
-            })?;
-        let stdin = child.stdin.take().ok_or("node has no stdin")?;
-        let stdout = child.stdout.take().ok_or("node has no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .map_err(|_| "node did not load the handler within 20 s".to_owned())?
-            .map_err(|err| err.to_string())?
-            .ok_or("node exited while loading the handler (see its error above)")?;
+    async fn spawn(&self) -> Result<NodeChild, String> {
+        let args = [self.bridge.as_os_str(), self.handler.as_os_str()];
+        let (process, first) = NodeChild::spawn(&self.node, &args, &[], "handler").await?;
         let reply: BridgeReply =
             serde_json::from_str(&first).map_err(|err| format!("bridge said {first:?}: {err}"))?;
         if !reply.ok || reply.fatal {
@@ -206,19 +178,14 @@ impl NodeFunction {
                 .error
                 .unwrap_or_else(|| "the handler did not load".into()));
         }
-        Ok(NodeProcess {
-            _child: child,
-            stdin,
-            lines,
-        })
+        Ok(process)
     }
 
     /// Sends one event, reads one reply. On timeout or a broken pipe the process is dropped
     /// (killed) and restarted on the next call, so a late reply can never be misattributed.
     pub async fn invoke(&self, event: &CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
-        let mut line = serde_json::to_string(event)
+        let line = serde_json::to_string(event)
             .map_err(|err| FunctionFailure::Execution(err.to_string()))?;
-        line.push('\n');
         let mut guard = self.process.lock().await;
         if guard.is_none() {
             *guard = Some(self.spawn().await.map_err(FunctionFailure::Execution)?);
@@ -226,32 +193,11 @@ impl NodeFunction {
         let Some(process) = guard.as_mut() else {
             return Err(FunctionFailure::Execution("node is not running".into()));
         };
-        let exchange = async {
-            process
-                .stdin
-                .write_all(line.as_bytes())
-                .await
-                .map_err(|err| err.to_string())?;
-            process.stdin.flush().await.map_err(|err| err.to_string())?;
-            process
-                .lines
-                .next_line()
-                .await
-                .map_err(|err| err.to_string())?
-                .ok_or_else(|| "node exited".to_owned())
-        };
-        let reply = match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(err)) => {
+        let reply = match process.exchange(&line, self.timeout).await {
+            Ok(reply) => reply,
+            Err(err) => {
                 *guard = None;
                 return Err(FunctionFailure::Execution(err));
-            }
-            Err(_) => {
-                *guard = None;
-                return Err(FunctionFailure::Execution(format!(
-                    "timed out after {} s",
-                    self.timeout.as_secs()
-                )));
             }
         };
         drop(guard);

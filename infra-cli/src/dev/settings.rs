@@ -10,6 +10,8 @@ use http::{StatusCode, Uri};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use edge::policy::OriginVerify;
+
 use super::DevError;
 use super::alb::VerifyRule;
 use crate::mode::DeploymentMode;
@@ -78,7 +80,16 @@ pub struct CloudFrontSettings {
     pub forwarded_proto: Option<forwarded_proto::Config>,
     /// Custom origin headers of the app distribution (name, value), config file first.
     pub custom_origin_headers: Vec<(String, String)>,
+    /// With CloudFront Functions: forwarded-proto's `origin_verify`, which becomes a custom
+    /// origin header of the distribution instead of function code (the code is readable by
+    /// anyone allowed `cloudfront:DescribeFunction`; docs/cloudfront-functions.md).
+    pub origin_verify_header: Option<OriginVerify>,
+    /// The app distribution's origin request policy.
     pub policy: OriginRequestPolicy,
+    /// Which runtime runs our functions (`--edge-runtime`).
+    pub runtime: EdgeRuntime,
+    /// The cache behaviors' viewer protocol policy (`--viewer-protocol-policy`).
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
     /// The cache behavior's allowed methods (`--allowed-methods`).
     pub allowed_methods: AllowedMethods,
     /// The status of a function execution error (503 or 500).
@@ -104,6 +115,41 @@ pub struct KeycloakSettings {
     pub config: keycloak_host::Config,
     /// Its HTTPS viewer listener.
     pub listen: SocketAddr,
+    /// Its origin request policy (the app's with Lambda@Edge; with CloudFront Functions the
+    /// one its `origin_host` needs).
+    pub policy: OriginRequestPolicy,
+    /// With CloudFront Functions: keycloak-host's `origin_verify` as a custom origin header.
+    pub origin_verify_header: Option<OriginVerify>,
+}
+
+/// The runtime our functions run in at the edge (`--edge-runtime`).
+pub use crate::functions::EdgeRuntime;
+
+/// The cache behavior's viewer protocol policy. [CloudFront API Reference, CacheBehavior,
+/// ViewerProtocolPolicy; Developer Guide, "Require HTTPS for communication between viewers
+/// and CloudFront": redirect-to-https answers an HTTP request with a redirect, https-only
+/// with 403 (Forbidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViewerProtocolPolicy {
+    /// HTTP viewers get a 301 to the HTTPS URL (default; what `distribution create` sets).
+    #[default]
+    RedirectToHttps,
+    /// HTTP viewers get CloudFront's 403.
+    HttpsOnly,
+    /// HTTP and HTTPS reach the functions.
+    AllowAll,
+}
+
+impl ViewerProtocolPolicy {
+    /// The API's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RedirectToHttps => "redirect-to-https",
+            Self::HttpsOnly => "https-only",
+            Self::AllowAll => "allow-all",
+        }
+    }
 }
 
 /// How the ALB treats `X-Forwarded-Proto`/`X-Forwarded-Port`. The ELB guide ("HTTP headers
@@ -145,6 +191,17 @@ impl OriginRequestPolicy {
     /// Whether `CloudFront-Forwarded-Proto` and the other CloudFront headers are added.
     pub fn adds_cloudfront_headers(self) -> bool {
         !matches!(self, Self::AllViewer)
+    }
+
+    /// The policy a CloudFront Function's `origin_host` needs: Host is read-only at
+    /// viewer-request, so `origin-domain` is the policy's doing (AllViewerExceptHostHeader),
+    /// and `keep` forwards the viewer's Host (AllViewerAndCloudFrontHeaders-2022-06).
+    /// [docs/cloudfront-functions.md; Developer Guide, "Use managed origin request policies"]
+    pub fn for_cloudfront_functions(origin_host: edge::policy::OriginHost) -> Self {
+        match origin_host {
+            edge::policy::OriginHost::Keep => Self::AllViewerAndCloudfrontHeaders,
+            edge::policy::OriginHost::OriginDomain => Self::AllViewerExceptHostHeader,
+        }
     }
 
     /// The managed policy's name.

@@ -6,15 +6,19 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use edge::EventType;
 use edge::proto::Proto;
+use edge::{EdgeFunction, EventType};
 
 use super::DevError;
 use super::alb::{Alb, origin_client};
 use super::cloudfront::{Distribution, Triggers};
+use super::cloudfront_functions::{CloudFrontFunction, script_config};
 use super::frontend::Frontend;
 use super::functions::{EdgeHandler, NodeFunction};
-use super::settings::{CloudFrontSettings, KeycloakSettings, OriginTarget, Settings};
+use super::settings::{
+    CloudFrontSettings, EdgeRuntime, KeycloakSettings, OriginRequestPolicy, OriginTarget, Settings,
+};
+use crate::functions::Function;
 use crate::mode::DeploymentMode;
 
 /// The emulator's ALB DNS name (what CloudFront's custom origin points at).
@@ -104,7 +108,11 @@ async fn with_cloudfront(
     let app = Arc::new(edge.distribution(
         "app",
         triggers,
-        cloudfront.custom_origin_headers.clone(),
+        with_origin_verify(
+            cloudfront.custom_origin_headers.clone(),
+            cloudfront.origin_verify_header.as_ref(),
+        ),
+        cloudfront.policy,
         settings.listen.port(),
         albs.http.clone(),
     ));
@@ -113,7 +121,10 @@ async fn with_cloudfront(
         viewer(settings.http_listen, Proto::Http, app),
     ];
     if let Some(keycloak) = &cloudfront.keycloak {
-        listeners.push(edge.keycloak(keycloak, &albs.http));
+        listeners.push(
+            edge.keycloak(settings, keycloak, &albs.http, work_dir)
+                .await?,
+        );
     }
     if let Some(addr) = settings.alb_listen {
         listeners.push(alb_direct(settings, addr, albs));
@@ -133,13 +144,14 @@ struct Edge<'a> {
 }
 
 impl Edge<'_> {
-    /// A distribution with viewer protocol policy redirect-to-https whose custom origin is
-    /// the ALB's DNS name.
+    /// A distribution with the settings' viewer protocol policy whose custom origin is the
+    /// ALB's DNS name.
     fn distribution(
         &self,
         label: &'static str,
         triggers: Triggers,
         custom_origin_headers: Vec<(String, String)>,
+        policy: OriginRequestPolicy,
         https_port: u16,
         alb: Alb,
     ) -> Distribution {
@@ -147,9 +159,9 @@ impl Edge<'_> {
             label,
             triggers,
             custom_origin_headers,
-            policy: self.settings.policy,
+            policy,
             allowed_methods: self.settings.allowed_methods,
-            redirect_to_https: true,
+            viewer_protocol_policy: self.settings.viewer_protocol_policy,
             https_port,
             origin_domain: ALB_DOMAIN.into(),
             alb,
@@ -159,28 +171,54 @@ impl Edge<'_> {
         }
     }
 
-    /// The Keycloak distribution: keycloak-host at origin-request, no custom origin headers,
-    /// and its own ALB target without the origin-verify rule.
-    fn keycloak(&self, keycloak: &KeycloakSettings, alb_http: &Alb) -> Listener {
+    /// The Keycloak distribution: keycloak-host at origin-request (with CloudFront
+    /// Functions: at viewer-request, its origin-verify secret a custom origin header), and
+    /// its own ALB target without the origin-verify rule.
+    async fn keycloak(
+        &self,
+        settings: &Settings,
+        keycloak: &KeycloakSettings,
+        alb_http: &Alb,
+        work_dir: &Path,
+    ) -> Result<Listener, DevError> {
         let alb = Alb {
             origin: keycloak.origin.clone(),
             verify: None,
             ..alb_http.clone()
         };
-        let triggers = Triggers {
-            origin_request: Some(EdgeHandler::native::<keycloak_host::KeycloakHost>(
-                keycloak.config.clone(),
-            )),
-            ..Triggers::default()
+        let triggers = match self.settings.runtime {
+            EdgeRuntime::LambdaEdge => Triggers {
+                origin_request: Some(EdgeHandler::native::<keycloak_host::KeycloakHost>(
+                    keycloak.config.clone(),
+                )),
+                ..Triggers::default()
+            },
+            EdgeRuntime::CloudfrontFunctions => Triggers {
+                viewer_function: Some(
+                    cloudfront_function::<keycloak_host::KeycloakHost>(
+                        settings,
+                        &keycloak.config,
+                        "keycloak",
+                        work_dir,
+                    )
+                    .await?,
+                ),
+                ..Triggers::default()
+            },
         };
         let distribution = self.distribution(
             "keycloak",
             triggers,
-            Vec::new(),
+            with_origin_verify(Vec::new(), keycloak.origin_verify_header.as_ref()),
+            keycloak.policy,
             keycloak.listen.port(),
             alb,
         );
-        viewer(keycloak.listen, Proto::Https, Arc::new(distribution))
+        Ok(viewer(
+            keycloak.listen,
+            Proto::Https,
+            Arc::new(distribution),
+        ))
     }
 }
 
@@ -196,8 +234,46 @@ fn viewer(addr: SocketAddr, viewer: Proto, distribution: Arc<Distribution>) -> L
     }
 }
 
-/// The app distribution's functions: the Node.js handlers given, and at origin-request
-/// forwarded-proto unless a Node.js handler or `--no-forwarded-proto` replaces it.
+/// The custom origin headers plus, with CloudFront Functions, the function's origin-verify
+/// header (unless one of that name is given already).
+fn with_origin_verify(
+    mut headers: Vec<(String, String)>,
+    verify: Option<&edge::policy::OriginVerify>,
+) -> Vec<(String, String)> {
+    if let Some(verify) = verify
+        && !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(&verify.header))
+    {
+        headers.push((verify.header.clone(), verify.secret.expose().to_owned()));
+    }
+    headers
+}
+
+/// One of our functions as a CloudFront Function (`label`: the distribution, in file names).
+async fn cloudfront_function<F: EdgeFunction>(
+    settings: &Settings,
+    config: &F::Config,
+    label: &str,
+    work_dir: &Path,
+) -> Result<Arc<CloudFrontFunction>, DevError> {
+    let function = Function::find(F::NAME).ok_or_else(|| DevError::Function {
+        name: F::NAME.to_owned(),
+        reason: "not in the function registry".into(),
+    })?;
+    let config = script_config(config).map_err(|err| DevError::Function {
+        name: F::NAME.to_owned(),
+        reason: err.to_string(),
+    })?;
+    let host =
+        CloudFrontFunction::start(&settings.node, function, &config, label, work_dir).await?;
+    Ok(Arc::new(host))
+}
+
+/// The app distribution's functions: the Node.js handlers given, and forwarded-proto at
+/// origin-request unless a Node.js handler or `--no-forwarded-proto` replaces it; with
+/// CloudFront Functions, forwarded-proto at viewer-request (then an origin-request Node.js
+/// handler runs as well).
 async fn app_triggers<'a>(
     settings: &'a Settings,
     cloudfront: &'a CloudFrontSettings,
@@ -207,6 +283,24 @@ async fn app_triggers<'a>(
     let node = |path: &'a Option<PathBuf>, event_type| {
         node_handler(&settings.node, path.as_deref(), event_type, work_dir)
     };
+    if cloudfront.runtime == EdgeRuntime::CloudfrontFunctions {
+        let viewer_function = match &cloudfront.forwarded_proto {
+            Some(config) => Some(
+                cloudfront_function::<forwarded_proto::ForwardedProto>(
+                    settings, config, "app", work_dir,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        return Ok(Triggers {
+            viewer_function,
+            viewer_request: None,
+            origin_request: node(&files.origin_request, EventType::OriginRequest).await?,
+            origin_response: node(&files.origin_response, EventType::OriginResponse).await?,
+            viewer_response: node(&files.viewer_response, EventType::ViewerResponse).await?,
+        });
+    }
     // Started in this order so that a failing handler is reported as before.
     let origin_request = match files.origin_request {
         Some(_) => node(&files.origin_request, EventType::OriginRequest).await?,
@@ -216,6 +310,7 @@ async fn app_triggers<'a>(
             .map(EdgeHandler::native::<forwarded_proto::ForwardedProto>),
     };
     Ok(Triggers {
+        viewer_function: None,
         viewer_request: node(&files.viewer_request, EventType::ViewerRequest).await?,
         origin_request,
         origin_response: node(&files.origin_response, EventType::OriginResponse).await?,

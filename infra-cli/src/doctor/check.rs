@@ -60,3 +60,58 @@ impl CheckOutcome {
         }
     }
 }
+
+/// One check: its stable id, report group and the symptom the user sees when it fails. Each
+/// check is a `const` of this; its constructors make that check's outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSpec {
+    pub id: &'static str,
+    pub group: Group,
+    pub symptom: &'static str,
+}
+
+impl CheckSpec {
+    pub(crate) fn outcome(
+        &self,
+        status: Status,
+        target: &str,
+        evidence: impl Into<String>,
+        fix: Option<String>,
+    ) -> CheckOutcome {
+        CheckOutcome {
+            id: self.id,
+            group: self.group,
+            status,
+            target: target.to_owned(),
+            symptom: self.symptom,
+            evidence: evidence.into(),
+            fix,
+        }
+    }
+
+    pub fn pass(&self, target: &str, evidence: impl Into<String>) -> CheckOutcome {
+        self.outcome(Status::Pass, target, evidence, None)
+    }
+
+    pub fn fail(
+        &self,
+        target: &str,
+        evidence: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> CheckOutcome {
+        self.outcome(Status::Fail, target, evidence, Some(fix.into()))
+    }
+
+    pub fn warn(
+        &self,
+        target: &str,
+        evidence: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> CheckOutcome {
+        self.outcome(Status::Warn, target, evidence, Some(fix.into()))
+    }
+
+    pub fn skip(&self, target: &str, why: impl Into<String>) -> CheckOutcome {
+        CheckOutcome::skip(self.id, self.group, target, self.symptom, why)
+    }
+}

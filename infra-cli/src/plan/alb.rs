@@ -477,7 +477,8 @@ pub struct GroupPlan {
 
 const OPEN: [&str; 2] = ["0.0.0.0/0", "::/0"];
 
-fn covers(ingress: &Ingress, port: i32) -> bool {
+/// Whether an inbound rule admits TCP `port` (all traffic, or a TCP range containing it).
+pub fn covers(ingress: &Ingress, port: i32) -> bool {
     ingress.protocol == "-1"
         || (ingress.protocol == "tcp"
             && ingress.from_port.is_some_and(|f| f <= port)

@@ -169,6 +169,74 @@ impl fmt::Display for FunctionVersionArn {
     }
 }
 
+/// A CloudFront Function's ARN, `arn:<partition>:cloudfront::<account>:function/<name>`: no
+/// region (CloudFront is global) and no version (the association runs the LIVE stage).
+/// [CloudFront API Reference, "FunctionAssociation": FunctionARN; AWS CloudFormation User
+/// Guide, "AWS::CloudFront::Distribution FunctionAssociation": pattern
+/// `arn:aws:cloudfront::[0-9]{12}:function\/[a-zA-Z0-9-_]{1,64}`]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudFrontFunctionArn {
+    pub partition: String,
+    pub account: String,
+    pub name: String,
+}
+
+impl CloudFrontFunctionArn {
+    /// Parses the ARN `edgekit publish --runtime cloudfront-js-2.0` prints.
+    pub fn parse(arn: &str) -> Result<Self, PlanError> {
+        let invalid = |reason: &str| PlanError::InvalidCloudFrontFunctionArn {
+            arn: arn.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (parts, name) = Arn::parse(arn)
+            .filter(|a| a.service == "cloudfront")
+            .and_then(|a| Some((a, a.resource.strip_prefix("function/")?)))
+            .ok_or_else(|| invalid("expected arn:aws:cloudfront::<account>:function/<name>"))?;
+        if !parts.region.is_empty() {
+            return Err(invalid("a CloudFront Function ARN has no region"));
+        }
+        if parts.account.len() != 12 || !parts.account.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid("the account id is not 12 digits"));
+        }
+        if !is_function_name(name) {
+            return Err(invalid(
+                "the function name must be 1-64 letters, digits, `-` or `_`",
+            ));
+        }
+        Ok(Self {
+            partition: parts.partition.to_owned(),
+            account: parts.account.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// True when `value` has the shape of a CloudFront Function ARN (parsed or not), so that
+    /// a command can tell the two runtimes apart by the ARN alone.
+    pub fn looks_like(value: &str) -> bool {
+        Arn::parse(value)
+            .is_some_and(|a| a.service == "cloudfront" && a.resource.starts_with("function/"))
+    }
+}
+
+impl fmt::Display for CloudFrontFunctionArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:cloudfront::{}:function/{}",
+            self.partition, self.account, self.name
+        )
+    }
+}
+
+/// A CloudFront Function name: 1-64 of `[a-zA-Z0-9-_]`. [CloudFront API Reference,
+/// "CreateFunction": Name]
+pub fn is_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// True when `arn` is any version (or the unqualified ARN) of the function named `name`.
 pub fn is_version_of(arn: &str, name: &str) -> bool {
     FunctionArn::parse(arn).is_ok_and(|function| function.name == name)
@@ -253,6 +321,46 @@ mod tests {
                 .to_string();
             assert!(err.contains(needle), "{arn}: {err}");
         }
+    }
+
+    #[test]
+    fn parses_cloudfront_function_arns_and_refuses_near_misses() {
+        let arn = CloudFrontFunctionArn::parse(
+            "arn:aws:cloudfront::123456789012:function/edgekit-forwarded-proto",
+        )
+        .unwrap();
+        assert_eq!(arn.name, "edgekit-forwarded-proto");
+        assert_eq!(
+            arn.to_string(),
+            "arn:aws:cloudfront::123456789012:function/edgekit-forwarded-proto"
+        );
+        for (bad, needle) in [
+            (
+                "arn:aws:cloudfront:us-east-1:123456789012:function/f",
+                "no region",
+            ),
+            ("arn:aws:cloudfront::1234:function/f", "12 digits"),
+            ("arn:aws:cloudfront::123456789012:function/", "1-64"),
+            ("arn:aws:cloudfront::123456789012:function/a.b", "1-64"),
+            (
+                "arn:aws:cloudfront::123456789012:distribution/E1",
+                "expected arn",
+            ),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:f:1",
+                "expected arn",
+            ),
+        ] {
+            let err = CloudFrontFunctionArn::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(needle), "{bad}: {err}");
+        }
+        assert!(CloudFrontFunctionArn::looks_like(
+            "arn:aws:cloudfront::1:function/x"
+        ));
+        assert!(!CloudFrontFunctionArn::looks_like(
+            "arn:aws:lambda:us-east-1:1:function:x:1"
+        ));
+        assert!(is_function_name(&"a".repeat(64)) && !is_function_name(&"a".repeat(65)));
     }
 
     #[test]

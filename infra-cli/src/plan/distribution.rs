@@ -6,14 +6,16 @@
 //! (neither).
 use aws_sdk_cloudfront::types::{
     Aliases, AllowedMethods, CachedMethods, CustomHeaders, CustomOriginConfig,
-    DefaultCacheBehavior, DistributionConfig, EventType, HttpVersion, LambdaFunctionAssociation,
-    LambdaFunctionAssociations, Method, MinimumProtocolVersion, Origin, OriginCustomHeader,
-    OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, SslProtocol, SslSupportMethod,
-    ViewerCertificate, ViewerProtocolPolicy,
+    DefaultCacheBehavior, DistributionConfig, EventType, FunctionAssociation, FunctionAssociations,
+    HttpVersion, LambdaFunctionAssociation, LambdaFunctionAssociations, Method,
+    MinimumProtocolVersion, Origin, OriginCustomHeader, OriginProtocolPolicy, OriginSslProtocols,
+    Origins, PriceClass, SslProtocol, SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
 };
 use serde::Serialize;
 
 use super::PlanError;
+use super::arn::{CloudFrontFunctionArn, FunctionVersionArn};
+use crate::functions::EdgeRuntime;
 use crate::mode::DeploymentMode;
 
 /// Managed cache policy "CachingDisabled": min/default/max TTL 0, nothing in the cache key.
@@ -26,6 +28,90 @@ pub const CACHING_DISABLED_POLICY_ID: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39
 /// [CloudFront Developer Guide, "Use managed origin request policies"]
 pub const ALL_VIEWER_AND_CLOUDFRONT_HEADERS_POLICY_ID: &str =
     "33f36d7e-f396-46d9-90e0-52428a34d9dc";
+
+/// Managed origin request policy "AllViewerExceptHostHeader": every viewer header, cookie
+/// and query string except `Host`, so the origin receives its own domain name as Host. A
+/// viewer-request CloudFront Function cannot rewrite Host (read-only there), so with
+/// CloudFront Functions this policy is what makes `origin_host: origin-domain` true; the
+/// public host travels in the X-Forwarded-Host and Forwarded headers the function adds,
+/// which this policy forwards. [CloudFront Developer Guide, "Use managed origin request
+/// policies": AllViewerExceptHostHeader, ID b689b0a8-53d0-40ab-baf2-68738e2966ac]
+pub const ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+
+/// The function a new distribution runs, of either runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeFunction {
+    /// A Lambda@Edge version on origin-request.
+    Lambda(FunctionVersionArn),
+    /// A CloudFront Function (LIVE stage) on viewer-request.
+    CloudFront(CloudFrontFunctionArn),
+}
+
+impl std::fmt::Display for EdgeFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Lambda(arn) => arn.fmt(f),
+            Self::CloudFront(arn) => arn.fmt(f),
+        }
+    }
+}
+
+/// [`build_config`] for either runtime: Lambda@Edge keeps today's config; CloudFront
+/// Functions swap the origin request policy for AllViewerExceptHostHeader, keep
+/// `redirect-to-https` (a viewer-request CloudFront Function must only ever see HTTPS
+/// requests, see [`super::associations::CFF_PROTOCOL_POLICIES`]) and put the function in
+/// FunctionAssociations on viewer-request.
+pub fn build_config_for(
+    spec: &DistributionSpec,
+    verify_header: &str,
+    verify_secret: &str,
+    runtime: EdgeRuntime,
+    function: Option<&EdgeFunction>,
+) -> Result<DistributionConfig, PlanError> {
+    let lambda = match function {
+        Some(EdgeFunction::Lambda(arn)) => Some(arn.to_string()),
+        _ => None,
+    };
+    let mut config = build_config(spec, verify_header, verify_secret, lambda.as_deref())?;
+    if runtime == EdgeRuntime::LambdaEdge {
+        if let Some(EdgeFunction::CloudFront(arn)) = function {
+            return Err(PlanError::InvalidOption(format!(
+                "{arn} is a CloudFront Function: use --edge-runtime cloudfront-functions"
+            )));
+        }
+        return Ok(config);
+    }
+    if lambda.is_some() {
+        return Err(PlanError::InvalidOption(
+            "--edge-runtime cloudfront-functions attaches a CloudFront Function, not a Lambda@Edge version"
+                .to_owned(),
+        ));
+    }
+    let behavior = config
+        .default_cache_behavior
+        .as_mut()
+        .ok_or(PlanError::NoDefaultBehavior)?;
+    behavior.origin_request_policy_id = Some(ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID.to_owned());
+    behavior.viewer_protocol_policy = ViewerProtocolPolicy::RedirectToHttps;
+    behavior.function_associations = Some(viewer_request_function(function)?);
+    Ok(config)
+}
+
+/// The viewer-request CloudFront Function, when there is one (none: Quantity 0).
+fn viewer_request_function(
+    function: Option<&EdgeFunction>,
+) -> Result<FunctionAssociations, PlanError> {
+    let mut list = FunctionAssociations::builder().quantity(0);
+    if let Some(EdgeFunction::CloudFront(arn)) = function {
+        let association = FunctionAssociation::builder()
+            .function_arn(arn.to_string())
+            .event_type(EventType::ViewerRequest)
+            .build()
+            .map_err(build_err)?;
+        list = list.quantity(1).items(association);
+    }
+    list.build().map_err(build_err)
+}
 
 /// Default name of the custom origin header carrying the origin-verify secret.
 pub const ORIGIN_VERIFY_HEADER: &str = "X-Origin-Verify";
@@ -597,5 +683,121 @@ mod tests {
         );
         assert_eq!(custom.origin_read_timeout, Some(60));
         assert_eq!(config.comment, "edgekit:mcp:registry");
+    }
+
+    #[test]
+    fn cloudfront_functions_runtime_uses_all_viewer_except_host_and_a_viewer_request_function() {
+        let plan = plan_mode(&opts(DeploymentMode::Cloudfront)).unwrap();
+        let arn = CloudFrontFunctionArn::parse(
+            "arn:aws:cloudfront::123456789012:function/edgekit-forwarded-proto",
+        )
+        .unwrap();
+        let function = EdgeFunction::CloudFront(arn.clone());
+        let config = build_config_for(
+            &plan.distributions[0],
+            ORIGIN_VERIFY_HEADER,
+            "s3cret",
+            EdgeRuntime::CloudfrontFunctions,
+            Some(&function),
+        )
+        .unwrap();
+        let behavior = config.default_cache_behavior.as_ref().unwrap();
+        assert_eq!(
+            behavior.origin_request_policy_id.as_deref(),
+            Some(ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID)
+        );
+        assert_eq!(
+            behavior.viewer_protocol_policy,
+            ViewerProtocolPolicy::RedirectToHttps
+        );
+        let functions = behavior.function_associations.as_ref().unwrap();
+        assert_eq!(functions.quantity, 1);
+        assert_eq!(functions.items()[0].function_arn, arn.to_string());
+        assert_eq!(functions.items()[0].event_type, EventType::ViewerRequest);
+        assert_eq!(
+            behavior
+                .lambda_function_associations
+                .as_ref()
+                .unwrap()
+                .quantity,
+            0
+        );
+        // The secret stays an origin custom header, never function code.
+        let origin = &config.origins.as_ref().unwrap().items[0];
+        assert_eq!(
+            origin.custom_headers.as_ref().unwrap().items()[1].header_value,
+            "s3cret"
+        );
+        // Without --attach: the same policy, no function.
+        let bare = build_config_for(
+            &plan.distributions[0],
+            ORIGIN_VERIFY_HEADER,
+            "s3cret",
+            EdgeRuntime::CloudfrontFunctions,
+            None,
+        )
+        .unwrap();
+        let bare_behavior = bare.default_cache_behavior.as_ref().unwrap();
+        assert_eq!(
+            bare_behavior
+                .function_associations
+                .as_ref()
+                .unwrap()
+                .quantity,
+            0
+        );
+        assert_eq!(
+            bare_behavior.origin_request_policy_id.as_deref(),
+            Some(ALL_VIEWER_EXCEPT_HOST_HEADER_POLICY_ID)
+        );
+    }
+
+    #[test]
+    fn lambda_edge_runtime_keeps_todays_config_and_runtimes_do_not_mix() {
+        let plan = plan_mode(&opts(DeploymentMode::Cloudfront)).unwrap();
+        let spec = &plan.distributions[0];
+        let lambda = FunctionVersionArn::parse(
+            "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:1",
+        )
+        .unwrap();
+        let via_new = build_config_for(
+            spec,
+            ORIGIN_VERIFY_HEADER,
+            "s3cret",
+            EdgeRuntime::default(),
+            Some(&EdgeFunction::Lambda(lambda.clone())),
+        )
+        .unwrap();
+        let today = build_config(
+            spec,
+            ORIGIN_VERIFY_HEADER,
+            "s3cret",
+            Some(&lambda.to_string()),
+        )
+        .unwrap();
+        assert_eq!(via_new, today);
+        let cff = EdgeFunction::CloudFront(
+            CloudFrontFunctionArn::parse("arn:aws:cloudfront::123456789012:function/f").unwrap(),
+        );
+        assert!(
+            build_config_for(
+                spec,
+                ORIGIN_VERIFY_HEADER,
+                "s",
+                EdgeRuntime::LambdaEdge,
+                Some(&cff)
+            )
+            .is_err()
+        );
+        assert!(
+            build_config_for(
+                spec,
+                ORIGIN_VERIFY_HEADER,
+                "s",
+                EdgeRuntime::CloudfrontFunctions,
+                Some(&EdgeFunction::Lambda(lambda))
+            )
+            .is_err()
+        );
     }
 }

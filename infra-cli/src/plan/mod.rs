@@ -22,6 +22,11 @@ pub enum PlanError {
         "use the numbered version ARN `edgekit publish` prints, e.g. arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:3"
     ))]
     InvalidArn { arn: String, reason: String },
+    #[error("`{arn}` is not a CloudFront Function ARN: {reason}")]
+    #[diagnostic(help(
+        "use the ARN `edgekit publish <function> --runtime cloudfront-js-2.0` prints, e.g. arn:aws:cloudfront::123456789012:function/edgekit-forwarded-proto"
+    ))]
+    InvalidCloudFrontFunctionArn { arn: String, reason: String },
     #[error("{event_type} on {behavior} already runs `{existing}`")]
     #[diagnostic(help("pass --replace to swap it for `{wanted}`, or detach `{existing}` first"))]
     EventTypeTaken {

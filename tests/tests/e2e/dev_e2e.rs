@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use edgekit_tests::dev::{Dev, Nginx, PyServer, fixtures_dir, header, viewer};
+use edgekit_tests::dev::{Dev, Nginx, PyServer, Runtime, fixtures_dir, header, viewer};
 use serde::Deserialize;
 
 /// What the ASGI test app answers.
@@ -70,13 +70,21 @@ async fn custom_origin_header_alone_loses_https() {
 /// https and a Secure cookie, although the ALB still says http.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_proto_gives_https_and_secure_cookie() {
+    forwarded_proto_gives_https_and_secure_cookie_on(Runtime::LambdaEdge).await;
+}
+
+/// [`forwarded_proto_gives_https_and_secure_cookie`] with our functions in `runtime`.
+pub(crate) async fn forwarded_proto_gives_https_and_secure_cookie_on(runtime: Runtime) {
     let app = PyServer::uvicorn("app");
-    let dev = Dev::start(&[
-        "--origin",
-        &app.url(),
-        "--custom-origin-header",
-        "X-Forwarded-Proto: https",
-    ]);
+    let dev = Dev::start_on(
+        runtime,
+        &[
+            "--origin",
+            &app.url(),
+            "--custom-origin-header",
+            "X-Forwarded-Proto: https",
+        ],
+    );
     let response = viewer().get(dev.https("/login")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "x-cache"), "Miss from cloudfront");
@@ -102,21 +110,29 @@ async fn forwarded_proto_gives_https_and_secure_cookie() {
         format!("https://127.0.0.1:{}/login?next=%2F", dev.https_port)
     );
     assert_eq!(header(&redirect, "x-cache"), "Redirect from cloudfront");
-    assert!(
-        dev.stderr()
-            .contains("origin-request forwarded-proto: +x-cloudfront-forwarded-proto")
-    );
+    let log = dev.stderr();
+    let changes = log
+        .lines()
+        .find_map(|line| line.split_once(runtime.forwarded_proto_log()))
+        .map(|(_, changes)| changes)
+        .unwrap_or_else(|| panic!("no forwarded-proto line in {log}"));
+    assert!(changes.contains("+x-cloudfront-forwarded-proto"), "{log}");
 }
 
 /// Case 3: every spoof attempt from the viewer is neutralised.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewer_spoofs_are_neutralised() {
+    viewer_spoofs_are_neutralised_on(Runtime::LambdaEdge).await;
+}
+
+/// [`viewer_spoofs_are_neutralised`] with our functions in `runtime`.
+pub(crate) async fn viewer_spoofs_are_neutralised_on(runtime: Runtime) {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         &dir,
         r#"{"forwarded_proto": {"public_hosts": ["app.example.com"]}}"#,
     );
-    let dev = Dev::start(&["--config", &config]);
+    let dev = Dev::start_on(runtime, &["--config", &config]);
     let client = viewer();
     let response = client
         .get(dev.https("/spoof?a=1"))
@@ -172,10 +188,7 @@ async fn viewer_spoofs_are_neutralised() {
             .await
             .unwrap();
         assert_eq!(response.status(), status, "Host {host}");
-        assert_eq!(
-            header(&response, "x-cache"),
-            "LambdaGeneratedResponse from cloudfront"
-        );
+        assert_eq!(header(&response, "x-cache"), runtime.generated_x_cache());
     }
 }
 
@@ -183,12 +196,17 @@ async fn viewer_spoofs_are_neutralised() {
 /// listener rule is on; through CloudFront the function adds the secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alb_refuses_requests_without_origin_verify_secret() {
+    alb_refuses_requests_without_origin_verify_secret_on(Runtime::LambdaEdge).await;
+}
+
+/// [`alb_refuses_requests_without_origin_verify_secret`] with our functions in `runtime`.
+pub(crate) async fn alb_refuses_requests_without_origin_verify_secret_on(runtime: Runtime) {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         &dir,
         r#"{"forwarded_proto": {"origin_verify": {"header": "X-Origin-Verify", "secret": "0123456789abcdef-dev"}}}"#,
     );
-    let dev = Dev::start(&["--config", &config, "--alb-verify"]);
+    let dev = Dev::start_on(runtime, &["--config", &config, "--alb-verify"]);
     let client = viewer();
     let direct = client.get(dev.alb("/")).send().await.unwrap();
     assert_eq!(direct.status(), 403);
@@ -274,8 +292,13 @@ async fn node_handlers_run_and_errors_map_to_status() {
 /// reads with KC_PROXY_HEADERS=forwarded): the app sees https and the public host.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hypercorn_modern_proxy_fix_sees_https_and_public_host() {
+    hypercorn_modern_proxy_fix_sees_https_and_public_host_on(Runtime::LambdaEdge).await;
+}
+
+/// [`hypercorn_modern_proxy_fix_sees_https_and_public_host`] with our functions in `runtime`.
+pub(crate) async fn hypercorn_modern_proxy_fix_sees_https_and_public_host_on(runtime: Runtime) {
     let app = PyServer::hypercorn("hypercorn_app");
-    let dev = Dev::start(&["--origin", &app.url()]);
+    let dev = Dev::start_on(runtime, &["--origin", &app.url()]);
     let response = viewer()
         .get(dev.https("/realms/demo"))
         .header("Host", "app.example.com")
@@ -296,9 +319,14 @@ async fn hypercorn_modern_proxy_fix_sees_https_and_public_host() {
 /// only X-Forwarded-Proto): https and a Secure cookie.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_snippet_maps_cloudfront_proto() {
+    nginx_snippet_maps_cloudfront_proto_on(Runtime::LambdaEdge).await;
+}
+
+/// [`nginx_snippet_maps_cloudfront_proto`] with our functions in `runtime`.
+pub(crate) async fn nginx_snippet_maps_cloudfront_proto_on(runtime: Runtime) {
     let app = PyServer::uvicorn("plain_app");
     let nginx = Nginx::with_snippet(app.port);
-    let with_function = Dev::start(&["--origin", &nginx.url()]);
+    let with_function = Dev::start_on(runtime, &["--origin", &nginx.url()]);
     let response = viewer().get(with_function.https("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let cookie = header(&response, "set-cookie");
@@ -308,7 +336,7 @@ async fn nginx_snippet_maps_cloudfront_proto() {
     assert!(cookie.contains("; Secure"), "{cookie}");
 
     // Without the function nginx falls back to the ALB's value: http, as in case 1.
-    let without = Dev::start(&["--origin", &nginx.url(), "--no-forwarded-proto"]);
+    let without = Dev::start_on(runtime, &["--origin", &nginx.url(), "--no-forwarded-proto"]);
     let seen: Seen = viewer()
         .get(without.https("/"))
         .send()
@@ -337,13 +365,21 @@ async fn unreachable_origin_gets_alb_502() {
 /// hosts never reach it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keycloak_distribution_guards_paths_and_hosts() {
+    keycloak_distribution_guards_paths_and_hosts_on(Runtime::LambdaEdge).await;
+}
+
+/// [`keycloak_distribution_guards_paths_and_hosts`] with our functions in `runtime`.
+pub(crate) async fn keycloak_distribution_guards_paths_and_hosts_on(runtime: Runtime) {
     let keycloak = PyServer::hypercorn("hypercorn_app");
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         &dir,
         r#"{"keycloak_host": {"public_hosts": ["auth.example.com"]}}"#,
     );
-    let dev = Dev::start(&["--config", &config, "--keycloak-origin", &keycloak.url()]);
+    let dev = Dev::start_on(
+        runtime,
+        &["--config", &config, "--keycloak-origin", &keycloak.url()],
+    );
     let client = viewer();
     let response = client
         .get(dev.keycloak("/realms/demo/.well-known/openid-configuration"))
@@ -368,10 +404,7 @@ async fn keycloak_distribution_guards_paths_and_hosts() {
             .await
             .unwrap();
         assert_eq!(response.status(), status, "{host}{path}");
-        assert_eq!(
-            header(&response, "x-cache"),
-            "LambdaGeneratedResponse from cloudfront"
-        );
+        assert_eq!(header(&response, "x-cache"), runtime.generated_x_cache());
     }
 }
 
