@@ -162,18 +162,31 @@ impl Rule {
     }
 }
 
-/// One reason CloudFront would reject a result.
+/// A rule that names where it is documented: [`Rule`] for Lambda@Edge,
+/// `cloudfront_functions::rules::CffRule` for CloudFront Functions.
+pub trait Sourced: Copy {
+    fn source(self) -> &'static str;
+}
+
+impl Sourced for Rule {
+    fn source(self) -> &'static str {
+        Rule::source(self)
+    }
+}
+
+/// One reason CloudFront would reject a result, under a rule of kind `R` (Lambda@Edge's by
+/// default).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Violation {
+pub struct Violation<R = Rule> {
     /// The field or header, e.g. `headers.x-forwarded-proto`, `status`, `uri`.
     pub field: String,
-    pub rule: Rule,
+    pub rule: R,
     pub detail: String,
     pub source: &'static str,
 }
 
-impl Violation {
-    fn new(field: impl Into<String>, rule: Rule, detail: impl Into<String>) -> Self {
+impl<R: Sourced> Violation<R> {
+    pub(crate) fn new(field: impl Into<String>, rule: R, detail: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             rule,
@@ -183,7 +196,7 @@ impl Violation {
     }
 }
 
-impl std::fmt::Display for Violation {
+impl<R> std::fmt::Display for Violation<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {} [{}]", self.field, self.detail, self.source)
     }

@@ -98,30 +98,13 @@ impl CffRule {
     }
 }
 
-/// One reason CloudFront would reject a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CffViolation {
-    /// The field or header, e.g. `headers.host`, `statusCode`.
-    pub field: String,
-    pub rule: CffRule,
-    pub detail: String,
-    pub source: &'static str,
-}
+/// One reason CloudFront would reject a CloudFront Function's result (field e.g.
+/// `headers.host`, `statusCode`).
+pub type CffViolation = crate::rules::Violation<CffRule>;
 
-impl CffViolation {
-    fn new(field: impl Into<String>, rule: CffRule, detail: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            rule,
-            detail: detail.into(),
-            source: rule.source(),
-        }
-    }
-}
-
-impl std::fmt::Display for CffViolation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} [{}]", self.field, self.detail, self.source)
+impl crate::rules::Sourced for CffRule {
+    fn source(self) -> &'static str {
+        CffRule::source(self)
     }
 }
 

@@ -63,14 +63,7 @@ pub fn keycloak(kc: &Url, spoofed: &Exchange) -> CheckOutcome {
     let Ok(answer) = &spoofed.answer else {
         return HOST_HEADER_INJECTION.skip(target, "no answer from Keycloak's discovery document");
     };
-    let issuer = serde_json::from_slice::<serde_json::Value>(&answer.body)
-        .ok()
-        .and_then(|doc| {
-            doc.get("issuer")
-                .and_then(|i| i.as_str())
-                .map(str::to_owned)
-        });
-    let Some(issuer) = issuer else {
+    let Some(issuer) = super::keycloak::discovery_issuer(&answer.body) else {
         return HOST_HEADER_INJECTION.skip(
             target,
             format!("no issuer in the discovery answer (HTTP {})", answer.status),

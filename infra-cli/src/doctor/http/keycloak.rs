@@ -108,14 +108,7 @@ pub fn issuer(kc: &Url, realm: &str, discovery: &Exchange) -> CheckOutcome {
         }
         Ok(answer) => answer,
     };
-    let found = serde_json::from_slice::<serde_json::Value>(&answer.body)
-        .ok()
-        .and_then(|doc| {
-            doc.get("issuer")
-                .and_then(|i| i.as_str())
-                .map(str::to_owned)
-        });
-    let Some(found) = found else {
+    let Some(found) = discovery_issuer(&answer.body) else {
         return ISSUER.fail(
             target,
             format!(
@@ -326,6 +319,20 @@ pub fn private_paths(kc: &Url, exchanges: &[Exchange]) -> CheckOutcome {
             exposed.join(", ")
         ),
     )
+}
+
+/// The part of an OpenID Provider's discovery document doctor reads. [OpenID Connect
+/// Discovery 1.0, section 3: `issuer` is REQUIRED]
+#[derive(serde::Deserialize)]
+struct Discovery {
+    issuer: String,
+}
+
+/// The `issuer` of a discovery document; `None` when the body is not one.
+pub fn discovery_issuer(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Discovery>(body)
+        .ok()
+        .map(|doc| doc.issuer)
 }
 
 #[cfg(test)]
