@@ -37,10 +37,17 @@ impl HeaderEntry {
     }
 }
 
+/// The map behind [`Headers`]. Hashed with foldhash rather than std's SipHash: header names
+/// are short, and SipHash was a measurable share of every event (profile and figures:
+/// `benches/README.md`, "Header map hasher"). foldhash's `RandomState` is still seeded per
+/// process, so a client cannot precompute colliding names, and CloudFront caps a request's
+/// headers anyway (a request over 20,480 bytes is refused: docs/platform.md).
+pub type HeaderMap = IndexMap<String, Vec<HeaderEntry>, foldhash::fast::RandomState>;
+
 /// Headers of a request or response, keyed by lowercase name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Headers(pub IndexMap<String, Vec<HeaderEntry>>);
+pub struct Headers(pub HeaderMap);
 
 impl Headers {
     /// An empty header map.

@@ -32,13 +32,12 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::function::EdgeFunction;
-use crate::headers::{HeaderEntry, Headers};
+use crate::headers::{HeaderEntry, HeaderMap, Headers};
 use crate::model::json::Key;
 use crate::model::{
     CfConfig, CloudFrontEvent, CustomOrigin, EdgeResult, Extra, Origin, Request, Response, S3Origin,
@@ -120,7 +119,7 @@ fn headers(
     if lines.len() != carried.len() {
         return None;
     }
-    let mut map: IndexMap<String, Vec<HeaderEntry>> = names
+    let mut map: HeaderMap = names
         .iter()
         .map(|name| (name.as_str().to_owned(), Vec::new()))
         .collect();
