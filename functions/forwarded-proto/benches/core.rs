@@ -2,8 +2,9 @@
 //! fixture in `events/`, through `edge::function::run_json` (JSON in, JSON out: the path
 //! every host takes) and through `handle` alone (parsed events), against the floor of any
 //! JSON-in/JSON-out function: `serde_json` parse of the same bytes to `Value` and serialise.
-//! After criterion, `run_json` and the floor are timed interleaved in this process and their
-//! ratio printed (`run_json / serde_json Value floor`; target ≤ 2, issue 13).
+//! After criterion, `run_json`, the floor and the tokeniser floor (`serde_json` into
+//! `IgnoredAny`: the least any reader of these bytes costs) are timed interleaved in this
+//! process, and `run_json / serde_json Value floor` printed (target ≤ 2, issue 13).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -105,6 +106,17 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The least any serde_json reader of these bytes costs: tokenising them and keeping
+    // nothing. No JSON-in function on this parser beats it, whatever its model.
+    group.bench_function("tokeniser floor: serde_json into IgnoredAny", |b| {
+        b.iter(|| {
+            for bytes in &mix {
+                black_box(
+                    serde_json::from_slice::<serde::de::IgnoredAny>(black_box(bytes)).unwrap(),
+                );
+            }
+        })
+    });
     group.bench_function("floor: serde_json parse to Value + serialise", |b| {
         b.iter(|| {
             for bytes in &mix {
@@ -135,7 +147,11 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
-/// `run_json` and the floor interleaved (alternating order), medians of many passes.
+/// One pass's work on one event.
+type Work<'a> = dyn Fn(&[u8]) + 'a;
+
+/// `run_json`, the floor and the tokeniser floor interleaved (rotating order), medians of
+/// many passes.
 fn print_floor_ratio() {
     let mix = fixture_mix();
     let config = Config::default();
@@ -145,21 +161,24 @@ fn print_floor_ratio() {
     let floor = |bytes: &[u8]| {
         black_box(value_round_trip(bytes));
     };
-    let (mut runs, mut floors) = (Vec::new(), Vec::new());
+    let tokens = |bytes: &[u8]| {
+        black_box(serde_json::from_slice::<serde::de::IgnoredAny>(bytes).unwrap());
+    };
+    let work: [&Work<'_>; 3] = [&run, &floor, &tokens];
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     for round in 0..4000 {
-        if round % 2 == 0 {
-            runs.push(per_event(&mix, &run));
-            floors.push(per_event(&mix, &floor));
-        } else {
-            floors.push(per_event(&mix, &floor));
-            runs.push(per_event(&mix, &run));
+        for k in 0..3 {
+            let which = (round + k) % 3;
+            samples[which].push(per_event(&mix, work[which]));
         }
     }
-    let (run, floor) = (median(runs), median(floors));
+    let [run, floor, tokens] = samples.map(median);
     println!(
-        "run_json {run:.0} ns/event ({:.0} k events/s on one core), serde_json Value floor {floor:.0} ns/event: run_json / floor = {:.2}",
+        "run_json {run:.0} ns/event ({:.0} k events/s on one core), serde_json Value floor {floor:.0} ns/event: run_json / floor = {:.2}; \
+         tokeniser floor {tokens:.0} ns/event (at most {:.0} k events/s for any serde_json reader)",
         1e6 / run,
-        run / floor
+        run / floor,
+        1e6 / tokens
     );
 }
 

@@ -13,11 +13,10 @@ use std::time::Duration;
 
 use edge::cloudfront_functions::{CffEvent, CffResult};
 use serde::Serialize;
-use tokio::sync::Mutex;
 
 use super::DevError;
 use super::functions::FunctionFailure;
-use super::node_child::NodeChild;
+use super::node_child::{NodeChild, RestartingChild};
 use crate::functions::Function;
 use crate::packaging::cloudfront_js::{self, CFF_RUNTIME, SandboxAnswer};
 
@@ -37,7 +36,7 @@ pub struct CloudFrontFunction {
     node: PathBuf,
     runner: PathBuf,
     script: PathBuf,
-    process: Mutex<Option<NodeChild>>,
+    process: RestartingChild,
 }
 
 /// `config` as the generator takes it: only the keys that differ from the function's
@@ -98,13 +97,13 @@ impl CloudFrontFunction {
             node: node.to_path_buf(),
             runner,
             script,
-            process: Mutex::new(None),
+            process: RestartingChild::default(),
         };
         let process = host.spawn().await.map_err(|reason| DevError::Function {
             name: host.name.clone(),
             reason,
         })?;
-        *host.process.lock().await = Some(process);
+        host.process.set(process).await;
         Ok(host)
     }
 
@@ -131,21 +130,11 @@ impl CloudFrontFunction {
     pub async fn invoke(&self, event: &CffEvent) -> Result<CffResult, FunctionFailure> {
         let line = serde_json::to_string(event)
             .map_err(|err| FunctionFailure::Execution(err.to_string()))?;
-        let mut guard = self.process.lock().await;
-        if guard.is_none() {
-            *guard = Some(self.spawn().await.map_err(FunctionFailure::Execution)?);
-        }
-        let Some(process) = guard.as_mut() else {
-            return Err(FunctionFailure::Execution("node is not running".into()));
-        };
-        let reply = match process.exchange(&line, EXCHANGE_TIMEOUT).await {
-            Ok(reply) => reply,
-            Err(err) => {
-                *guard = None;
-                return Err(FunctionFailure::Execution(err));
-            }
-        };
-        drop(guard);
+        let reply = self
+            .process
+            .exchange(&line, EXCHANGE_TIMEOUT, || self.spawn())
+            .await
+            .map_err(FunctionFailure::Execution)?;
         let answer: SandboxAnswer = serde_json::from_str(&reply)
             .map_err(|err| FunctionFailure::Execution(format!("bad sandbox reply: {err}")))?;
         for line in &answer.logs {

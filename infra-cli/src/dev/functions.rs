@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use edge::{CloudFrontEvent, EdgeFunction, EdgeResult, EventType};
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
 use super::DevError;
-use super::node_child::NodeChild;
+use super::node_child::{NodeChild, RestartingChild};
 use crate::functions::{Configured, configured};
 
 /// The bridge: loads the handler module, answers one JSON line per event line. Handlers may
@@ -127,7 +126,7 @@ pub struct NodeFunction {
     bridge: PathBuf,
     handler: PathBuf,
     timeout: Duration,
-    process: Mutex<Option<NodeChild>>,
+    process: RestartingChild,
 }
 
 impl NodeFunction {
@@ -155,7 +154,7 @@ impl NodeFunction {
             bridge,
             handler: handler.to_path_buf(),
             timeout: timeout_for(event_type),
-            process: Mutex::new(None),
+            process: RestartingChild::default(),
         };
         let process = function
             .spawn()
@@ -164,7 +163,7 @@ impl NodeFunction {
                 name: function.name.clone(),
                 reason,
             })?;
-        *function.process.lock().await = Some(process);
+        function.process.set(process).await;
         Ok(function)
     }
 
@@ -186,21 +185,11 @@ impl NodeFunction {
     pub async fn invoke(&self, event: &CloudFrontEvent) -> Result<EdgeResult, FunctionFailure> {
         let line = serde_json::to_string(event)
             .map_err(|err| FunctionFailure::Execution(err.to_string()))?;
-        let mut guard = self.process.lock().await;
-        if guard.is_none() {
-            *guard = Some(self.spawn().await.map_err(FunctionFailure::Execution)?);
-        }
-        let Some(process) = guard.as_mut() else {
-            return Err(FunctionFailure::Execution("node is not running".into()));
-        };
-        let reply = match process.exchange(&line, self.timeout).await {
-            Ok(reply) => reply,
-            Err(err) => {
-                *guard = None;
-                return Err(FunctionFailure::Execution(err));
-            }
-        };
-        drop(guard);
+        let reply = self
+            .process
+            .exchange(&line, self.timeout, || self.spawn())
+            .await
+            .map_err(FunctionFailure::Execution)?;
         let reply: BridgeReply = serde_json::from_str(&reply)
             .map_err(|err| FunctionFailure::Execution(format!("bad bridge reply: {err}")))?;
         if !reply.ok {
