@@ -21,7 +21,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudfront::operation::create_function::CreateFunctionOutput;
 use aws_sdk_cloudfront::operation::describe_function::{
     DescribeFunctionError, DescribeFunctionOutput,
@@ -39,7 +38,7 @@ use aws_sdk_cloudfront::types::{
     FunctionMetadata, FunctionRuntime, FunctionStage, FunctionSummary, TestResult,
     ViewerProtocolPolicy,
 };
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use edgekit::aws::cloudfront::{ApplyOutcome, apply_plan};
 use edgekit::commands::publish::cff::{CffPublishError, TestGate, publish_function};
 use edgekit::output::Progress;
@@ -53,28 +52,14 @@ use edgekit_tests::aws_cli::{edgekit, recording};
 use edgekit_tests::aws_fixtures::rich_distribution_config;
 use edgekit_tests::moto::Moto;
 
+use crate::sdk_mocks::cloudfront as client;
+
 const NAME: &str = "edgekit-forwarded-proto";
 const ARN: &str = "arn:aws:cloudfront::123456789012:function/edgekit-forwarded-proto";
 const DIST: &str = "EDFDVBD6EXAMPLE";
 const OLD: &[u8] = b"function handler(event) { return event.request; }\n";
 const NEW: &[u8] = b"function handler(event) { var r = event.request; r.headers['x-forwarded-proto'] = {value: 'https'}; return r; }\n";
 const PRECONDITION_FAILED: &str = "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"><Error><Type>Sender</Type><Code>PreconditionFailed</Code><Message>The request failed because it didn't meet the preconditions in one or more request-header fields.</Message></Error><RequestId>b0e4a6a1-1111-2222-3333-444455556666</RequestId></ErrorResponse>";
-
-fn client(rules: &[&Rule]) -> aws_sdk_cloudfront::Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    aws_sdk_cloudfront::Client::from_conf(
-        aws_sdk_cloudfront::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build(),
-    )
-}
 
 fn summary(stage: FunctionStage) -> FunctionSummary {
     FunctionSummary::builder()

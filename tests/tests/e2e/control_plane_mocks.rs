@@ -11,12 +11,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_cloudfront::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cloudfront::operation::get_distribution_config::GetDistributionConfigOutput;
 use aws_sdk_cloudfront::operation::update_distribution::UpdateDistributionOutput;
 use aws_sdk_cloudfront::types::{DistributionConfig, EventType, LambdaFunctionAssociations};
 use aws_sdk_lambda::operation::delete_function::{DeleteFunctionError, DeleteFunctionOutput};
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use edgekit::aws::cloudfront::{ApplyOutcome, MAX_UPDATE_ATTEMPTS, apply_plan};
 use edgekit::commands::destroy::{
     DestroyOutcome, EXIT_REPLICAS_PENDING, ReplicaWait, destroy_function, exit_code,
@@ -28,43 +27,11 @@ use edgekit::plan::associations::{
 };
 use edgekit_tests::aws_fixtures::{association, rich_distribution_config};
 
+use crate::sdk_mocks::{cloudfront, lambda};
+
 const DIST: &str = "EDFDVBD6EXAMPLE";
 const FP: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-forwarded-proto:3";
 const KC: &str = "arn:aws:lambda:us-east-1:123456789012:function:edgekit-keycloak-host:3";
-
-fn cloudfront(rules: &[&Rule]) -> aws_sdk_cloudfront::Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    aws_sdk_cloudfront::Client::from_conf(
-        aws_sdk_cloudfront::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build(),
-    )
-}
-
-fn lambda(rules: &[&Rule]) -> aws_sdk_lambda::Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::Sequential);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::Config::builder()
-            .behavior_version(aws_sdk_lambda::config::BehaviorVersion::latest())
-            .region(aws_sdk_lambda::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_lambda::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
-            .http_client(create_mock_http_client())
-            .interceptor(interceptor)
-            .build(),
-    )
-}
 
 fn get_config(config: DistributionConfig, etag: &'static str) -> Rule {
     mock!(aws_sdk_cloudfront::Client::get_distribution_config)

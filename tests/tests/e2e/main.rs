@@ -32,4 +32,5 @@ mod path_guard;
 mod plan_diff;
 mod properties;
 mod publish_package;
+mod sdk_mocks;
 mod secret_rotate;
